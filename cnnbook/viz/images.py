@@ -28,9 +28,7 @@ def to_display(image: torch.Tensor | np.ndarray) -> np.ndarray:
     array = array.astype(np.float64)
     if array.ndim == 2:
         return array
-    if array.ndim == 3 and array.shape[0] in (1, 3) and array.shape[-1] not in (3,):
-        array = np.moveaxis(array, 0, -1)
-    elif array.ndim == 3 and array.shape[0] == 1:
+    if array.ndim == 3 and array.shape[0] in (1, 3):  # C x H x W, the book's convention
         array = np.moveaxis(array, 0, -1)
     if array.ndim == 3 and array.shape[-1] == 1:
         return array[..., 0]
