@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["seed_everything", "get_device", "Timer", "time_call", "progress_enabled"]
+__all__ = ["seed_everything", "get_device", "setup_notebook", "Timer", "time_call", "progress_enabled"]
 
 
 def seed_everything(seed: int = 0) -> np.random.Generator:
@@ -158,3 +158,33 @@ def progress_enabled(progress: bool | None = None) -> bool:
     if any(os.environ.get(name) for name in _FRONTEND_VARIABLES):
         return True
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def setup_notebook(seed: int = 0, *, device: str | None = None) -> torch.device:
+    """Prepare a chapter: seed every generator, pick the device, set figure defaults.
+
+    Every chapter's first code cell calls this (after installing ``cnnbook``
+    where it is missing, as in Colab), so that all chapters start the same way.
+
+    Args:
+        seed: the seed of every random number generator (see :func:`seed_everything`).
+        device: force ``"cpu"``, ``"cuda"`` or ``"mps"``; default: the fastest present.
+
+    Returns:
+        The ``torch.device`` the chapter computes on.
+    """
+    import matplotlib as mpl
+
+    seed_everything(seed)
+    chosen = get_device(device)
+    mpl.rcParams.update({
+        "figure.dpi": 100,
+        "savefig.dpi": 150,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "image.interpolation": "nearest",  # show pixels as pixels
+    })
+    from . import __version__
+
+    print(f"cnnbook {__version__}, torch {torch.__version__}, device: {chosen}, seed: {seed}")
+    return chosen
