@@ -29,24 +29,29 @@ def window_count(size: int, kernel_size: int, stride: int, pad_start: int, pad_e
 
     Allows different padding at the two ends (``pad_start`` before the first
     pixel, ``pad_end`` after the last), as padding layers and ``padding="same"``
-    with an even kernel produce.
+    with an even kernel produce. In ceil mode the last window may overhang the
+    end of the padded input, provided it starts inside the input or the start
+    padding (PyTorch's rule).
 
     Raises:
-        ValueError: if not even one window fits in the padded input.
+        ValueError: if the output would be empty.
     """
     extent = dilation * (kernel_size - 1) + 1
     padded = size + pad_start + pad_end
-    if padded < extent:
+    if ceil_mode:  # the last window may overhang the end of the padded input, if it starts inside it
+        count = (padded - extent + stride - 1) // stride + 1
+        if (count - 1) * stride >= size + pad_start:  # the last window would start in the end padding
+            count -= 1
+        needed = extent - (stride - 1)
+    else:
+        count = (padded - extent) // stride + 1
+        needed = extent
+    if count < 1:
         raise ValueError(
             f"along the {dimension}, the window spans {extent} pixels (dilation * (kernel_size - 1) + 1) "
             f"but the padded input has only {padded} (size {size} + padding {pad_start} + {pad_end}); "
-            f"expected a padded input of at least {extent} pixels, so that the output is not empty"
+            f"expected a padded input of at least {needed} pixels, so that the output is not empty"
         )
-    if not ceil_mode:
-        return (padded - extent) // stride + 1
-    count = -(-(padded - extent) // stride) + 1  # ceiling division
-    if (count - 1) * stride >= size + pad_start:  # the last window would start in the right padding
-        count -= 1
     return count
 
 

@@ -232,7 +232,11 @@ class ReceptiveFieldRow:
         return int(top), int(left), int(bottom), int(right)
 
     def center(self, unit: Sequence[int]) -> tuple[float, float]:
-        """The input coordinates ``(y, x)`` of the centre of unit ``(i, j)``'s receptive field: ``i S - P + (r - 1) / 2``."""
+        """The input coordinates ``(y, x)`` of the centre of unit ``(i, j)``'s field: ``i S - P + (r - 1) / 2``.
+
+        Raises:
+            ValueError: if ``unit`` is not a pair of ints inside the output.
+        """
         top, left, bottom, right = self.input_region(unit)
         return (top + bottom - 1) / 2, (left + right - 1) / 2
 
