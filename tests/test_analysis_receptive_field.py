@@ -15,6 +15,17 @@ from cnnbook.analysis import (
 )
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Run on one intra-op thread: these tests make thousands of calls on tensors of a few hundred
+    numbers, where waking a second thread costs far more than the work (on a busy 2-core machine,
+    milliseconds per call instead of microseconds). The setting is restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _fields(table):
     return [(row.size, row.stride, row.padding) for row in table]
 
@@ -381,3 +392,21 @@ def test_table_is_a_list_that_renders():
     assert table._repr_html_().count("<tr>") == 4
     frame = table.to_frame()
     assert list(frame["size"]) == [3, 3, 4] and list(frame["stride"]) == [1, 1, 2]
+
+
+class _SkippingSequential(nn.Sequential):
+    """Looks like a chain but its forward adds a skip connection."""
+
+    def forward(self, x):
+        return x + super().forward(x)
+
+
+def test_sequential_subclasses_count_as_chains_only_with_sequential_forward():
+    from torchvision.ops import Conv2dNormActivation  # an nn.Sequential subclass with Sequential's forward
+
+    block = Conv2dNormActivation(1, 1, 3, stride=2)
+    table = receptive_field(nn.Sequential(block, nn.Conv2d(1, 1, 3)), (1, 1, 16, 16))
+    assert [row.kind for row in table] == ["Conv2d", "BatchNorm2d", "ReLU", "Conv2d"]
+    assert table[-1].size == 3 + 2 * 2
+    with pytest.raises(ValueError, match=r"layer '0' is a _SkippingSequential.*its own forward"):
+        receptive_field(nn.Sequential(_SkippingSequential(nn.Conv2d(1, 1, 3, padding=1))), (1, 1, 8, 8))

@@ -8,6 +8,17 @@ from torch.utils.flop_counter import FlopCounterMode
 from cnnbook.analysis import LayerRow, ModelSummary, count_parameters, summary
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Run on one intra-op thread: these tests make thousands of calls on tensors of a few hundred
+    numbers, where waking a second thread costs far more than the work (on a busy 2-core machine,
+    milliseconds per call instead of microseconds). The setting is restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _small_cnn():
     return nn.Sequential(
         nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(inplace=True), nn.MaxPool2d(2)),

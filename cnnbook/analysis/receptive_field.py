@@ -302,8 +302,10 @@ def receptive_field(model: nn.Module, input_shape: Sequence[int]) -> ReceptiveFi
     evaluation mode, dropout) change none of the three. Padding layers
     (``nn.ZeroPad2d``, ...) move the start; a convolution with
     ``padding="same"`` and an even kernel pads one pixel less at the start than
-    at the end, as PyTorch does. Reflection or circular padding changes which
-    real pixels fill the padding, not the size or the position computed here.
+    at the end, as PyTorch does. The regions are in padded coordinates: with
+    reflection, replication or circular padding, the padding holds copies of
+    real pixels, so a unit near the border also depends on the pixels copied
+    there, which can lie outside its region.
     A dilated layer can leave holes inside the field (the size is its extent).
 
     Args:
