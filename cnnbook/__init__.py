@@ -5,6 +5,8 @@ Modules (each holds one concept):
 - :mod:`cnnbook.utils`: seeding, device choice, timers.
 - :mod:`cnnbook.data`: every dataset the book uses, offline by default.
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
+- :mod:`cnnbook.analysis`: output sizes, parameter and multiply-add counts, layer summaries,
+  receptive fields (analytic and measured with autograd).
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
 """
 __version__ = "0.1.0"

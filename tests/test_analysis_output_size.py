@@ -1,0 +1,168 @@
+"""conv_output_size and conv_transpose_output_size against the shapes PyTorch actually produces."""
+import random
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from cnnbook.analysis import conv_output_size, conv_transpose_output_size
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Run on one intra-op thread: these tests make thousands of calls on tensors of a few hundred
+    numbers, where waking a second thread costs far more than the work (on a busy 2-core machine,
+    milliseconds per call instead of microseconds). The setting is restored afterwards."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def _torch_shape(op, *args, **kwargs):
+    """The (H, W) PyTorch produces, or None if PyTorch refuses the configuration.
+
+    An empty output (a size of 0, which conv_transpose2d returns without complaint)
+    counts as refused: conv_output_size and conv_transpose_output_size raise for it.
+    """
+    try:
+        shape = tuple(op(*args, **kwargs).shape[-2:])
+    except RuntimeError:
+        return None
+    return shape if min(shape) > 0 else None
+
+
+def _ours(fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except ValueError:
+        return None
+
+
+def test_convolution_matches_pytorch_on_random_cases():
+    rng = random.Random(0)
+    agreed_valid = 0
+    for _ in range(400):
+        size = (rng.randint(1, 16), rng.randint(1, 16))
+        kernel = (rng.randint(1, 5), rng.randint(1, 5))
+        stride = (rng.randint(1, 3), rng.randint(1, 3))
+        padding = (rng.randint(0, 3), rng.randint(0, 3))
+        dilation = (rng.randint(1, 3), rng.randint(1, 3))
+        x = torch.zeros(1, 1, *size)
+        w = torch.zeros(1, 1, *kernel)
+        expected = _torch_shape(F.conv2d, x, w, stride=stride, padding=padding, dilation=dilation)
+        got = _ours(conv_output_size, size, kernel, stride, padding, dilation)
+        assert got == expected, (size, kernel, stride, padding, dilation)
+        agreed_valid += expected is not None
+    assert 100 < agreed_valid < 400  # both valid and impossible configurations were exercised
+
+
+def test_max_and_average_pooling_with_ceil_mode_match_pytorch():
+    rng = random.Random(1)
+    for _ in range(400):
+        size = (rng.randint(1, 16), rng.randint(1, 16))
+        kernel = (rng.randint(1, 5), rng.randint(1, 5))
+        stride = (rng.randint(1, 4), rng.randint(1, 4))
+        padding = (rng.randint(0, kernel[0] // 2), rng.randint(0, kernel[1] // 2))  # PyTorch's limit for pools
+        dilation = (rng.randint(1, 3), rng.randint(1, 3))
+        ceil_mode = rng.random() < 0.5
+        x = torch.zeros(1, 1, *size)
+        expected = _torch_shape(F.max_pool2d, x, kernel, stride, padding, dilation, ceil_mode=ceil_mode)
+        assert _ours(conv_output_size, size, kernel, stride, padding, dilation, ceil_mode) == expected
+        expected = _torch_shape(F.avg_pool2d, x, kernel, stride, padding, ceil_mode=ceil_mode)
+        assert _ours(conv_output_size, size, kernel, stride, padding, 1, ceil_mode) == expected
+
+
+def test_ceil_mode_drops_a_window_that_would_start_in_the_padding():
+    # 5 pixels, kernel 2, stride 2, padding 1: floor gives 3 windows; rounding up would give 4,
+    # but the 4th would start at padded position 6 = 5 + 1, past the input: PyTorch drops it.
+    assert conv_output_size(5, 2, 2, 1, ceil_mode=False) == 3
+    assert conv_output_size(5, 2, 2, 1, ceil_mode=True) == 3
+    assert conv_output_size(6, 2, 2, 0, ceil_mode=True) == 3
+    assert conv_output_size(7, 2, 2, 0, ceil_mode=True) == 4  # 7 pixels: the last window holds one pixel
+    assert tuple(F.max_pool2d(torch.zeros(1, 1, 5, 7), 2, 2, 1, ceil_mode=True).shape[-2:]) == (3, 4)
+    # In ceil mode a window may overhang the end of the padded input, if it starts inside:
+    # 3 pixels, a dilated window spanning 4, stride 2: floor mode has no room, ceil mode one window.
+    with pytest.raises(ValueError, match="at least 4 pixels"):
+        conv_output_size(3, 2, stride=2, dilation=3)
+    assert conv_output_size(3, 2, stride=2, dilation=3, ceil_mode=True) == 1
+    assert F.max_pool2d(torch.zeros(1, 1, 3, 3), 2, 2, dilation=3, ceil_mode=True).shape[-1] == 1
+
+
+def test_transposed_convolution_matches_pytorch_on_random_cases():
+    rng = random.Random(2)
+    for _ in range(300):
+        size = (rng.randint(1, 10), rng.randint(1, 10))
+        kernel = (rng.randint(1, 4), rng.randint(1, 4))
+        stride = (rng.randint(1, 3), rng.randint(1, 3))
+        padding = (rng.randint(0, 3), rng.randint(0, 3))
+        dilation = (rng.randint(1, 3), rng.randint(1, 3))
+        output_padding = (rng.randint(0, 2), rng.randint(0, 2))
+        x = torch.zeros(1, 1, *size)
+        w = torch.zeros(1, 1, *kernel)
+        expected = _torch_shape(F.conv_transpose2d, x, w, stride=stride, padding=padding,
+                                output_padding=output_padding, dilation=dilation)
+        got = _ours(conv_transpose_output_size, size, kernel, stride, padding, output_padding, dilation)
+        assert got == expected, (size, kernel, stride, padding, dilation, output_padding)
+
+
+def test_transposed_convolution_inverts_a_strided_convolution():
+    for size in range(8, 20):
+        down = conv_output_size(size, 3, stride=2, padding=1)
+        up = conv_transpose_output_size(down, 3, stride=2, padding=1, output_padding=(size + 1) % 2)
+        assert up == size
+
+
+def test_hand_calculations():
+    assert conv_output_size(32, 5) == 28  # LeNet's first layer: (32 - 5) / 1 + 1
+    assert conv_output_size(224, 11, stride=4, padding=2) == 55  # AlexNet conv1: floor(217 / 4) + 1
+    assert conv_output_size(224, 3, padding=1) == 224  # VGG's "same" 3 x 3 convolution
+    assert conv_output_size(224, 2, stride=2) == 112  # 2 x 2 pooling halves the size
+    assert conv_output_size(32, 3, dilation=2) == 28  # a dilated 3-tap kernel spans 5 pixels
+    assert conv_output_size(7, 7) == 1
+
+
+def test_int_or_pair_result_follows_the_arguments():
+    assert conv_output_size(32, 3) == 30
+    assert isinstance(conv_output_size(32, 3), int)
+    assert conv_output_size((32, 48), 3) == (30, 46)
+    assert conv_output_size(32, (3, 5)) == (30, 28)  # any pair makes the answer a pair
+    assert conv_output_size([32, 32], 3, stride=[1, 2]) == (30, 15)
+    assert conv_transpose_output_size(4, 2, stride=2) == 8
+    assert conv_transpose_output_size((4, 5), 2, stride=2) == (8, 10)
+
+
+def test_string_padding():
+    assert conv_output_size(17, 4, padding="same") == 17
+    assert conv_output_size((17, 9), (4, 3), padding="same", dilation=2) == (17, 9)
+    assert conv_output_size(17, 4, padding="valid") == 14
+    shape = torch.nn.Conv2d(1, 1, 4, padding="same", dilation=2)(torch.zeros(1, 1, 17, 9)).shape
+    assert tuple(shape[-2:]) == (17, 9)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(size=0, kernel_size=3), "size must be >= 1"),
+    (dict(size=32, kernel_size=0), "kernel_size must be >= 1"),
+    (dict(size=32, kernel_size=3, stride=0), "stride must be >= 1"),
+    (dict(size=32, kernel_size=3, padding=-1), "padding must be >= 0"),
+    (dict(size=32, kernel_size=3, dilation=0), "dilation must be >= 1"),
+    (dict(size=32.0, kernel_size=3), "size must be an int"),
+    (dict(size=True, kernel_size=3), "size must be an int"),
+    (dict(size=(32, 32, 3), kernel_size=3), "(height, width) pair"),
+    (dict(size=32, kernel_size=3, padding="full"), "padding must be"),
+    (dict(size=32, kernel_size=3, stride=2, padding="same"), "needs stride 1"),
+    (dict(size=4, kernel_size=5), "window spans 5 pixels"),
+    (dict(size=(32, 4), kernel_size=3, dilation=2), "along the width"),
+])
+def test_impossible_inputs_raise_value_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        conv_output_size(**kwargs)
+
+
+def test_transposed_bad_inputs():
+    with pytest.raises(ValueError, match="output_padding must be smaller"):
+        conv_transpose_output_size(4, 3, stride=2, output_padding=2)
+    with pytest.raises(ValueError, match="expected at least 1"):
+        conv_transpose_output_size(1, 1, padding=1)
+    with pytest.raises(ValueError, match="kernel_size must be"):
+        conv_transpose_output_size(4, "3")
