@@ -20,15 +20,7 @@ from cnnbook.analysis import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Run on one intra-op thread: these tests make thousands of calls on tensors of a few hundred
-    numbers, where waking a second thread costs far more than the work (on a busy 2-core machine,
-    milliseconds per call instead of microseconds). The setting is restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def _numel(module):

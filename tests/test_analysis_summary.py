@@ -8,15 +8,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from cnnbook.analysis import LayerRow, ModelSummary, count_parameters, summary
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Run on one intra-op thread: these tests make thousands of calls on tensors of a few hundred
-    numbers, where waking a second thread costs far more than the work (on a busy 2-core machine,
-    milliseconds per call instead of microseconds). The setting is restored afterwards."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("single_thread")
 
 
 def _small_cnn():
@@ -178,13 +170,6 @@ def test_model_device_and_dtype_are_respected():
     embedding = nn.Sequential(nn.Embedding(20, 4), nn.Flatten(), nn.Linear(12, 2))
     assert summary(embedding, (5, 3), dtype=torch.long).output_shape == (5, 2)
 
-
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-def test_model_on_gpu():
-    model = _small_cnn().cuda()
-    result = summary(model, (1, 1, 28, 28))
-    assert result.output_shape == (1, 10)
-    assert next(model.parameters()).is_cuda
 
 
 def test_rendering():
