@@ -107,8 +107,10 @@ def show_feature_maps(
     if axes is None:
         ncols = min(ncols, count)
         nrows = math.ceil(count / ncols)
-        extra = 0.2 if show_titles else 0.0
-        fig, grid = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows), squeeze=False)
+        extra = 0.3 if show_titles else 0.05  # room for the panel titles, and for the figure title
+        height = (size + extra) * nrows + (0.4 if title else 0.0)
+        fig, grid = plt.subplots(nrows, ncols, figsize=(size * ncols + (0.8 if colorbar else 0.0), height),
+                                 squeeze=False, layout="constrained")  # constrained: room for titles and colour bar
         panels = list(grid.flat)
         made_here = True
     else:
@@ -132,9 +134,6 @@ def show_feature_maps(
             ax.set_title(titles[index] if titles is not None else str(index), fontsize=8)
     if colorbar and image is not None:
         fig.colorbar(image, ax=panels[:count], shrink=0.8)
-    if made_here:
-        if title:
-            fig.suptitle(title)
-        if not colorbar:  # tight_layout cannot make room for a colour bar spanning several axes
-            fig.tight_layout()
+    if made_here and title:
+        fig.suptitle(title)
     return fig
