@@ -125,6 +125,9 @@ def show_feature_maps(
     for index, ax in enumerate(panels):
         ax.set_xticks([])
         ax.set_yticks([])
+        for spine in ax.spines.values():  # a thin frame on all four sides, whatever the rcParams say
+            spine.set_visible(True)
+            spine.set_linewidth(0.5)
         if index >= count:
             ax.axis("off")
             continue
