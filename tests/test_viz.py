@@ -171,3 +171,10 @@ def test_show_receptive_fields_boxes_on_pixel_borders():
         show_receptive_fields([gradient], [(0, 0, 1)])
     with pytest.raises(ValueError, match="at least one map"):
         show_receptive_fields([])
+
+
+def test_show_receptive_fields_draws_a_constant_map_in_the_top_colour():
+    fig = show_receptive_fields([torch.ones(5, 5)], log=True)
+    low, high = fig.axes[0].images[0].get_clim()
+    assert (low, high) == (-1.0, 0.0)  # log10(1) = 0 sits at the top of the scale
+    assert all(spine.get_visible() for spine in fig.axes[0].spines.values())  # the frame marks the extent

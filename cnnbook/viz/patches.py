@@ -88,6 +88,8 @@ def show_patches(
         for col, ax in enumerate(axes_row):
             ax.set_xticks([])
             ax.set_yticks([])
+            for spine in ax.spines.values():  # no frame, but keep the axis so that its label shows
+                spine.set_visible(False)
             if col >= len(row_patches):
                 ax.axis("off")
                 continue

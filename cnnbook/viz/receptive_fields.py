@@ -36,7 +36,8 @@ def show_receptive_fields(
     :func:`~cnnbook.analysis.effective_receptive_field`, and the box from
     :meth:`~cnnbook.analysis.ReceptiveFieldRow.input_region`. The box's edges
     are drawn on the pixel borders, so a box that fits the coloured area
-    exactly means that the analytic field and the measured one agree.
+    exactly means that the analytic field and the measured one agree. A light
+    grey frame marks each map's extent.
 
     Args:
         maps: a sequence of ``H x W`` maps (tensors or arrays; sizes may differ).
@@ -45,7 +46,8 @@ def show_receptive_fields(
         titles: one title per map.
         log: draw ``log10`` of the map, leaving zeros blank (the background
             colour), so that values that differ by orders of magnitude, and
-            exact zeros, can both be seen.
+            exact zeros, can both be seen. Each map has its own colour scale;
+            a constant map is drawn in the colour map's top colour.
         size: inches per map.
         cmap: the colour map.
         box_color: the colour of the boxes.
@@ -73,9 +75,16 @@ def show_receptive_fields(
             shown[positive] = np.log10(array[positive])
         else:
             shown = array
-        ax.imshow(shown, cmap=cmap)
+        finite = shown[np.isfinite(shown)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if high <= low:  # a constant map: draw it in the top colour, not the background one
+            low = high - 1.0
+        ax.imshow(shown, cmap=cmap, vmin=low, vmax=high)
         ax.set_xticks([])
         ax.set_yticks([])
+        for spine in ax.spines.values():  # a light frame marks the input's extent where the map is blank
+            spine.set_visible(True)
+            spine.set_color("0.75")
         box = boxes[index] if boxes is not None else None
         if box is not None:
             if len(box) != 4:
