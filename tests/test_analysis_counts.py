@@ -16,6 +16,7 @@ from cnnbook.analysis import (
     layer_macs,
     linear_macs,
     linear_params,
+    locally_connected2d_params,
     pool2d_ops,
 )
 
@@ -71,6 +72,47 @@ def test_parameter_counts_match_pytorch_layers_on_random_cases():
         assert linear_params(d_in, d_out, bias=bias) == _numel(nn.Linear(d_in, d_out, bias=bias))
         c = rng.randint(1, 20)
         assert batchnorm2d_params(c, affine=bias) == _numel(nn.BatchNorm2d(c, affine=bias))
+
+
+class _LocallyConnected2d(nn.Module):
+    """A reference locally connected layer: one filter bank per output position (no weight sharing)."""
+
+    def __init__(self, c_in, c_out, kernel, out_size, bias):
+        super().__init__()
+        (kh, kw), (oh, ow) = kernel, out_size
+        self.kernel, self.out_size = kernel, out_size
+        self.weight = nn.Parameter(torch.randn(oh * ow, c_out, c_in * kh * kw))
+        self.bias = nn.Parameter(torch.randn(c_out, oh, ow)) if bias else None
+
+    def forward(self, x):
+        columns = nn.functional.unfold(x, self.kernel)  # N x (C_in k_h k_w) x (H_out W_out)
+        out = torch.einsum("nkp,pok->nop", columns, self.weight).reshape(len(x), -1, *self.out_size)
+        return out + self.bias if self.bias is not None else out
+
+
+def test_locally_connected_counts_match_a_reference_layer():
+    assert locally_connected2d_params(1, 16, 3, 26) == 26 * 26 * 16 * (9 + 1)
+    rng = random.Random(1)
+    for _ in range(20):
+        c_in, c_out = rng.randint(1, 4), rng.randint(1, 4)
+        kernel, size = (rng.randint(1, 4), rng.randint(1, 4)), (rng.randint(5, 9), rng.randint(5, 9))
+        out_size = (size[0] - kernel[0] + 1, size[1] - kernel[1] + 1)
+        bias = rng.random() < 0.5
+        layer = _LocallyConnected2d(c_in, c_out, kernel, out_size, bias)
+        assert locally_connected2d_params(c_in, c_out, kernel, out_size, bias=bias) == _numel(layer)
+        # the reference is a convolution whose filters differ by position: with equal filters it is one
+        conv = nn.Conv2d(c_in, c_out, kernel, bias=bias)
+        with torch.no_grad():
+            layer.weight.copy_(conv.weight.reshape(c_out, -1).expand_as(layer.weight))
+            if bias:
+                layer.bias.copy_(conv.bias[:, None, None].expand_as(layer.bias))
+        x = torch.randn(2, c_in, *size)
+        torch.testing.assert_close(layer(x), conv(x), rtol=1e-5, atol=1e-5)
+        # sharing the weights divides the count by the number of positions
+        assert locally_connected2d_params(c_in, c_out, kernel, out_size, bias=bias) == \
+            out_size[0] * out_size[1] * conv2d_params(c_in, c_out, kernel, bias=bias)
+    with pytest.raises(ValueError, match="output_size must be"):
+        locally_connected2d_params(1, 2, 3, 0)
 
 
 def test_running_statistics_are_buffers_not_parameters():

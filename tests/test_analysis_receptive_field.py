@@ -402,3 +402,40 @@ def test_sequential_subclasses_count_as_chains_only_with_sequential_forward():
     assert table[-1].size == 3 + 2 * 2
     with pytest.raises(ValueError, match=r"layer '0' is a _SkippingSequential.*its own forward"):
         receptive_field(nn.Sequential(_SkippingSequential(nn.Conv2d(1, 1, 3, padding=1))), (1, 1, 8, 8))
+
+
+# ----------------------------------------------------------------------------- until: a chain followed by a head
+
+
+def _classifier():
+    features = nn.Sequential(nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Sequential(nn.Conv2d(2, 2, 3), nn.ReLU()))
+    return nn.Sequential(features, nn.Flatten(), nn.Linear(2 * 6 * 6, 3))
+
+
+def test_until_stops_before_a_head_that_is_not_local():
+    model = _classifier()
+    with pytest.raises(ValueError, match="layer '1' is a Flatten"):
+        receptive_field(model, (1, 1, 16, 16))
+    whole = receptive_field(model[0], (1, 1, 16, 16))
+    table = receptive_field(model, (1, 1, 16, 16), until="0.3.1")
+    assert [row.name for row in table] == ["0.0", "0.1", "0.2", "0.3.0", "0.3.1"]
+    assert _fields(table) == _fields(whole) and table[-1].output_size == (6, 6)
+    # naming a nested chain stops after its last layer; naming an early layer stops there
+    assert [row.name for row in receptive_field(model, (1, 1, 16, 16), until="0")] == [row.name for row in table]
+    assert [row.name for row in receptive_field(model, (1, 1, 16, 16), until="0.3")] == [row.name for row in table]
+    early = receptive_field(model, (1, 1, 16, 16), until="0.2")
+    assert [row.name for row in early] == ["0.0", "0.1", "0.2"] and early[-1].size == 4
+
+
+def test_until_errors():
+    model = _classifier()
+    with pytest.raises(ValueError, match=r"until='0\.9' names no layer of the model; expected one of '0', '0\.0'"):
+        receptive_field(model, (1, 1, 16, 16), until="0.9")
+    with pytest.raises(ValueError, match="until must be the qualified name"):
+        receptive_field(model, (1, 1, 16, 16), until=3)
+    # a layer after the head is never reached: the head is refused first
+    with pytest.raises(ValueError, match="layer '1' is a Flatten"):
+        receptive_field(model, (1, 1, 16, 16), until="2")
+    with pytest.raises(ValueError, match="needs a chain of layers"):
+        receptive_field(nn.Conv2d(1, 1, 3), (1, 1, 8, 8), until="0")

@@ -35,9 +35,9 @@ def test_non_negative_maps_per_panel_scales_and_a_batch_of_one():
     assert not any(ax.get_title() for ax in fig.axes)
 
 
-def test_max_maps_limits_titles_and_given_axes():
+def test_channels_limits_titles_and_given_axes():
     fig, axes = plt.subplots(2, 3)
-    out = show_feature_maps(torch.rand(10, 5, 5), max_maps=4, limits=(-1.0, 1.0), titles=list("abcd"), axes=axes)
+    out = show_feature_maps(torch.rand(10, 5, 5), channels=4, limits=(-1.0, 1.0), titles=list("abcd"), axes=axes)
     assert out is fig
     images = _images(fig)
     assert len(images) == 4 and all(image.get_clim() == (-1.0, 1.0) for image in images)
@@ -63,5 +63,7 @@ def test_errors():
         show_feature_maps(torch.rand(3, 4, 4), axes=plt.subplots(1, 2)[1])
     with pytest.raises(ValueError, match="colour bar"):
         show_feature_maps(torch.rand(3, 4, 4), colorbar=True, shared_scale=False)
-    with pytest.raises(ValueError, match="max_maps"):
-        show_feature_maps(torch.rand(3, 4, 4), max_maps=0)
+    with pytest.raises(ValueError, match="channels"):
+        show_feature_maps(torch.rand(3, 4, 4), channels=0)
+    with pytest.raises(ValueError, match="mapping"):
+        show_feature_maps({"conv1": torch.rand(3, 4, 4)}, colorbar=True)

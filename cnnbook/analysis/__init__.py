@@ -3,8 +3,8 @@
 Modules (each holds one concept):
 
 - :mod:`~cnnbook.analysis.output_size`: :func:`conv_output_size`, :func:`conv_transpose_output_size`.
-- :mod:`~cnnbook.analysis.counts`: parameters and multiply-adds of conv, pooling, linear and
-  batch-norm layers; :func:`count_parameters`; :func:`layer_macs`.
+- :mod:`~cnnbook.analysis.counts`: parameters and multiply-adds of conv, locally connected,
+  pooling, linear and batch-norm layers; :func:`count_parameters`; :func:`layer_macs`.
 - :mod:`~cnnbook.analysis.summary`: :func:`summary`, a table of every layer's output shape,
   parameters and multiply-adds, measured with forward hooks.
 - :mod:`~cnnbook.analysis.expected_shapes`: :func:`expected_shapes`, every layer's output shape
@@ -13,6 +13,12 @@ Modules (each holds one concept):
   field (size, effective stride, effective padding) after each layer of a chain.
 - :mod:`~cnnbook.analysis.empirical`: :func:`empirical_receptive_field`, the same measured with
   autograd, and :func:`receptive_field_probe`, the network copy on which the two agree.
+- :mod:`~cnnbook.analysis.effective`: :func:`effective_receptive_field`, the mean input-gradient
+  magnitude of one unit over many images (how much each pixel of the field matters).
+- :mod:`~cnnbook.analysis.feature_maps`: :func:`feature_maps`, the outputs of named layers
+  recorded with forward hooks; :func:`layer_names`.
+- :mod:`~cnnbook.analysis.top_patches`: :func:`top_patches`, the input patches (receptive
+  fields) on which one channel of a layer responds most.
 """
 from .counts import (
     batchnorm2d_macs,
@@ -23,13 +29,17 @@ from .counts import (
     layer_macs,
     linear_macs,
     linear_params,
+    locally_connected2d_params,
     pool2d_ops,
 )
+from .effective import effective_receptive_field
 from .empirical import EmpiricalReceptiveField, empirical_receptive_field, receptive_field_probe
 from .expected_shapes import ShapeRow, expected_shapes
+from .feature_maps import feature_maps, layer_names
 from .output_size import conv_output_size, conv_transpose_output_size
 from .receptive_field import ReceptiveFieldRow, ReceptiveFieldTable, receptive_field
 from .summary import LayerRow, ModelSummary, summary
+from .top_patches import TopPatches, top_patches
 
 __all__ = [
     "EmpiricalReceptiveField",
@@ -38,6 +48,7 @@ __all__ = [
     "ReceptiveFieldRow",
     "ReceptiveFieldTable",
     "ShapeRow",
+    "TopPatches",
     "batchnorm2d_macs",
     "batchnorm2d_params",
     "conv2d_macs",
@@ -45,13 +56,18 @@ __all__ = [
     "conv_output_size",
     "conv_transpose_output_size",
     "count_parameters",
+    "effective_receptive_field",
     "empirical_receptive_field",
     "expected_shapes",
+    "feature_maps",
     "layer_macs",
+    "layer_names",
     "linear_macs",
     "linear_params",
+    "locally_connected2d_params",
     "pool2d_ops",
     "receptive_field",
     "receptive_field_probe",
     "summary",
+    "top_patches",
 ]

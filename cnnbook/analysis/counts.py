@@ -35,6 +35,7 @@ __all__ = [
     "layer_macs",
     "linear_macs",
     "linear_params",
+    "locally_connected2d_params",
     "pool2d_ops",
 ]
 
@@ -108,6 +109,36 @@ def conv2d_macs(in_channels: int, out_channels: int, kernel_size: IntOrPair, out
     kh, kw = as_pair(kernel_size, "kernel_size", 1)
     oh, ow = as_pair(output_size, "output_size", 1)
     return out_channels * oh * ow * (in_channels // groups) * kh * kw
+
+
+def locally_connected2d_params(in_channels: int, out_channels: int, kernel_size: IntOrPair,
+                               output_size: IntOrPair, *, bias: bool = True) -> int:
+    """Parameters of a locally connected layer: a convolution whose weights are not shared between positions.
+
+    Each of the ``H_out x W_out`` output positions has its own ``C_out`` filters
+    of ``C_in x k_h x k_w`` weights (and its own ``C_out`` biases), so the count
+    is the convolution's multiplied by the number of positions:
+    ``H_out * W_out * C_out * (C_in * k_h * k_w + 1)``. Such a layer keeps the
+    local connections of a convolution and gives up weight sharing.
+
+    Args:
+        in_channels: ``C_in``.
+        out_channels: ``C_out``.
+        kernel_size: ``k`` or ``(k_h, k_w)``.
+        output_size: ``H_out = W_out`` or ``(H_out, W_out)``.
+        bias: whether every output unit has a bias.
+
+    Returns:
+        The number of parameters.
+
+    Raises:
+        ValueError: on non-positive sizes.
+    """
+    in_channels = _positive_int(in_channels, "in_channels")
+    out_channels = _positive_int(out_channels, "out_channels")
+    kh, kw = as_pair(kernel_size, "kernel_size", 1)
+    oh, ow = as_pair(output_size, "output_size", 1)
+    return oh * ow * out_channels * (in_channels * kh * kw + (1 if bias else 0))
 
 
 def linear_params(in_features: int, out_features: int, *, bias: bool = True) -> int:

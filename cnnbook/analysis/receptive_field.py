@@ -140,10 +140,20 @@ def _refusal(name: str, module: nn.Module) -> ValueError:
                       f"Expected {_SUPPORTED}.")
 
 
-def _chain(model: nn.Module) -> list[tuple[str, nn.Module, _Geometry]]:
-    """The layers of a chain, nested Sequentials flattened, with their qualified names and geometry."""
+class _Found(Exception):
+    """Raised inside the walk of a chain when the layer named by ``until`` has been reached."""
+
+
+def _chain(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Module, _Geometry]]:
+    """The layers of a chain, nested Sequentials flattened, with their qualified names and geometry.
+
+    With ``until``, the walk stops after the layer (or nested chain) of that
+    qualified name, so that whatever follows it (a classifier head) is never looked at.
+    """
+    if until is not None and not isinstance(until, str):
+        raise ValueError(f"until must be the qualified name of a layer (a str such as 'features.3'), got {until!r}")
     if not _is_chain(model):
-        if _geometry(model) is not None:  # a single layer is a chain of one
+        if _geometry(model) is not None and until is None:  # a single layer is a chain of one
             return [("", model, _geometry(model))]
         raise ValueError(
             f"receptive_field needs a chain of layers, an nn.Sequential (nesting allowed, such as "
@@ -152,6 +162,11 @@ def _chain(model: nn.Module) -> list[tuple[str, nn.Module, _Geometry]]:
             f"Pass the chain part of the model, or measure any model with "
             f"empirical_receptive_field(receptive_field_probe(model), input_shape)."
         )
+    if until is not None:
+        names = [name for name, _ in model.named_modules() if name]
+        if until not in names:
+            shown = ", ".join(repr(n) for n in names[:12]) + (", ..." if len(names) > 12 else "")
+            raise ValueError(f"until={until!r} names no layer of the model; expected one of {shown}")
     layers: list[tuple[str, nn.Module, _Geometry]] = []
 
     def walk(module: nn.Module, prefix: str) -> None:
@@ -159,13 +174,18 @@ def _chain(model: nn.Module) -> list[tuple[str, nn.Module, _Geometry]]:
             name = f"{prefix}.{child_name}" if prefix else child_name
             if _is_chain(child):
                 walk(child, name)
-                continue
-            geometry = _geometry(child)
-            if geometry is None:
-                raise _refusal(name, child)
-            layers.append((name, child, geometry))
+            else:
+                geometry = _geometry(child)
+                if geometry is None:
+                    raise _refusal(name, child)
+                layers.append((name, child, geometry))
+            if name == until:
+                raise _Found
 
-    walk(model, "")
+    try:
+        walk(model, "")
+    except _Found:
+        pass
     if not layers:
         raise ValueError(f"the model has no layers (an empty {type(model).__name__}); expected at least one")
     return layers
@@ -284,7 +304,7 @@ class ReceptiveFieldTable(list):
                               "stride": r.stride, "padding": r.padding} for r in self])
 
 
-def receptive_field(model: nn.Module, input_shape: Sequence[int]) -> ReceptiveFieldTable:
+def receptive_field(model: nn.Module, input_shape: Sequence[int], *, until: str | None = None) -> ReceptiveFieldTable:
     r"""The receptive field size, effective stride and effective padding after every layer of a chain.
 
     For layer ``l`` with kernel ``k_l``, stride ``s_l``, dilation ``d_l`` and
@@ -316,6 +336,10 @@ def receptive_field(model: nn.Module, input_shape: Sequence[int]) -> ReceptiveFi
             ``Dropout``, ``Identity``); or one such layer.
         input_shape: ``(N, C, H, W)`` or ``(C, H, W)``; only ``H, W`` matter,
             for the output sizes.
+        until: the qualified name of the last layer to follow
+            (``"features.relu4"``); the layers after it are ignored, so the
+            model may go on with layers that are not local (``Flatten``,
+            ``Linear``). ``None`` follows the whole model.
 
     Returns:
         A :class:`ReceptiveFieldTable`: one :class:`ReceptiveFieldRow` per
@@ -323,7 +347,8 @@ def receptive_field(model: nn.Module, input_shape: Sequence[int]) -> ReceptiveFi
 
     Raises:
         ValueError: if ``model`` is not a chain of the layers above (the
-            message names the offending layer and why), if ``input_shape`` is
+            message names the offending layer and why), if ``until`` names
+            no layer of the chain, if ``input_shape`` is
             not 3 or 4 positive ints, or if the input is too small for some
             layer (the message names the layer).
     """
@@ -333,7 +358,7 @@ def receptive_field(model: nn.Module, input_shape: Sequence[int]) -> ReceptiveFi
     if len(shape) not in (3, 4):
         raise ValueError(f"input_shape must be (N, C, H, W) or (C, H, W), got {shape}")
     input_size: Pair = (shape[-2], shape[-1])
-    layers = _chain(model)
+    layers = _chain(model, until)
 
     size, stride, padding, extent = [1, 1], [1, 1], [0, 0], list(input_size)
     table: list[tuple[str, str, Pair, Pair, Pair, Pair]] = []

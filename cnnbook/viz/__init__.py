@@ -6,15 +6,33 @@ a figure another chapter also draws takes it from here instead of copying the
 plotting code.
 
 - :mod:`~cnnbook.viz.images`: :func:`show_images`, a grid of images with labels and predictions.
-- :mod:`~cnnbook.viz.curves`: :func:`plot_history`, learning curves.
-- :mod:`~cnnbook.viz.feature_maps`: :func:`show_feature_maps`, the channels of one image's activations.
+- :mod:`~cnnbook.viz.curves`: :func:`plot_history`, learning curves, training against validation.
+- :mod:`~cnnbook.viz.filters`: :func:`show_filters`, the learned filters of a convolutional layer.
+- :mod:`~cnnbook.viz.feature_maps`: :func:`show_feature_maps`, one image's feature maps at one or
+  several depths.
+- :mod:`~cnnbook.viz.patches`: :func:`show_patches`, rows of image patches (the maximally
+  activating patches of :func:`cnnbook.analysis.top_patches`).
+- :mod:`~cnnbook.viz.receptive_fields`: :func:`show_receptive_fields`, gradient maps with the
+  analytic receptive field's box.
 - :mod:`~cnnbook.viz.windows`: :func:`show_sliding_windows`, where each output of a sliding window
   reads its (padded) input, along one dimension; :func:`window_positions`, the same as numbers.
 """
 from .curves import plot_history
 from .feature_maps import show_feature_maps
+from .filters import show_filters
 from .images import show_images, to_display
+from .patches import show_patches
+from .receptive_fields import show_receptive_fields
 from .windows import show_sliding_windows, window_positions
 
-__all__ = ["plot_history", "show_feature_maps", "show_images", "show_sliding_windows", "to_display",
-           "window_positions"]
+__all__ = [
+    "plot_history",
+    "show_feature_maps",
+    "show_filters",
+    "show_images",
+    "show_patches",
+    "show_receptive_fields",
+    "show_sliding_windows",
+    "to_display",
+    "window_positions",
+]
