@@ -1,4 +1,4 @@
-"""Analysis of a network's structure: output sizes, parameter and multiply-add counts, summaries, receptive fields.
+"""Analysis of a network: output sizes, parameter and multiply-add counts, receptive fields, unit activity.
 
 Modules (each holds one concept):
 
@@ -9,9 +9,13 @@ Modules (each holds one concept):
   parameters and multiply-adds, measured with forward hooks.
 - :mod:`~cnnbook.analysis.receptive_field`: :func:`receptive_field`, the analytic receptive
   field (size, effective stride, effective padding) after each layer of a chain.
+- :mod:`~cnnbook.analysis.activity`: :func:`record_activations` (what each activation layer
+  receives and returns on a batch), :func:`dead_units`, :func:`weight_gradient_norms` (the
+  gradient's size at each layer).
 - :mod:`~cnnbook.analysis.empirical`: :func:`empirical_receptive_field`, the same measured with
   autograd, and :func:`receptive_field_probe`, the network copy on which the two agree.
 """
+from .activity import ActivationRecord, dead_units, record_activations, weight_gradient_norms
 from .counts import (
     batchnorm2d_macs,
     batchnorm2d_params,
@@ -29,6 +33,7 @@ from .receptive_field import ReceptiveFieldRow, ReceptiveFieldTable, receptive_f
 from .summary import LayerRow, ModelSummary, summary
 
 __all__ = [
+    "ActivationRecord",
     "EmpiricalReceptiveField",
     "LayerRow",
     "ModelSummary",
@@ -41,6 +46,7 @@ __all__ = [
     "conv_output_size",
     "conv_transpose_output_size",
     "count_parameters",
+    "dead_units",
     "empirical_receptive_field",
     "layer_macs",
     "linear_macs",
@@ -48,5 +54,7 @@ __all__ = [
     "pool2d_ops",
     "receptive_field",
     "receptive_field_probe",
+    "record_activations",
     "summary",
+    "weight_gradient_norms",
 ]
