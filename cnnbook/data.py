@@ -133,7 +133,10 @@ def _check_test_size(test_size: float) -> None:
 def stratified_split(labels: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices of a stratified train/test split, fixed by ``seed``.
 
-    Each class keeps its share in both parts (up to rounding).
+    Each class keeps its share in both parts (up to rounding). Both parts come
+    in shuffled order, so that a slice such as ``train.images[:32]`` is a fair
+    sample of every class rather than a run of one digit (the source data is
+    sorted by class).
 
     Args:
         labels: integer array ``N``.
@@ -141,14 +144,14 @@ def stratified_split(labels: np.ndarray, test_size: float, seed: int) -> tuple[n
         seed: seed of the shuffle.
 
     Returns:
-        ``(train_index, test_index)``, two sorted integer arrays.
+        ``(train_index, test_index)``, two integer arrays in shuffled order.
     """
     from sklearn.model_selection import train_test_split
 
     _check_test_size(test_size)
     index = np.arange(len(labels))
     train_index, test_index = train_test_split(index, test_size=test_size, stratify=labels, random_state=seed)
-    return np.sort(train_index), np.sort(test_index)
+    return train_index, test_index
 
 
 def _split(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], test_size: float, seed: int):

@@ -147,3 +147,10 @@ def test_data_dir_follows_the_environment(monkeypatch, tmp_path):
     assert data.data_dir() == tmp_path
     monkeypatch.delenv("CNNBOOK_DATA")
     assert data.data_dir().name == "cnnbook"
+
+
+def test_splits_come_in_shuffled_order(mnist):
+    """The source is sorted by class; a slice of a split must still hold every class."""
+    train, test = mnist
+    assert set(train.labels[:100].tolist()) == set(range(10))
+    assert set(test.labels[:100].tolist()) == set(range(10))

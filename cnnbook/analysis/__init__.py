@@ -1,4 +1,4 @@
-"""Analysis of a network's structure: output sizes, parameter and multiply-add counts, summaries, receptive fields.
+"""Analysis of a network: output sizes, parameter and multiply-add counts, receptive fields, unit activity.
 
 Modules (each holds one concept):
 
@@ -11,6 +11,9 @@ Modules (each holds one concept):
   predicted from the layers' hyperparameters (the output-size formula), without running the model.
 - :mod:`~cnnbook.analysis.receptive_field`: :func:`receptive_field`, the analytic receptive
   field (size, effective stride, effective padding) after each layer of a chain.
+- :mod:`~cnnbook.analysis.activity`: :func:`record_activations` (what each activation layer
+  receives and returns on a batch), :func:`dead_units`, :func:`weight_gradient_norms` (the
+  gradient's size at each layer).
 - :mod:`~cnnbook.analysis.empirical`: :func:`empirical_receptive_field`, the same measured with
   autograd, and :func:`receptive_field_probe`, the network copy on which the two agree.
 - :mod:`~cnnbook.analysis.effective`: :func:`effective_receptive_field`, the mean input-gradient
@@ -20,6 +23,7 @@ Modules (each holds one concept):
 - :mod:`~cnnbook.analysis.top_patches`: :func:`top_patches`, the input patches (receptive
   fields) on which one channel of a layer responds most.
 """
+from .activity import ActivationRecord, dead_units, record_activations, weight_gradient_norms
 from .counts import (
     batchnorm2d_macs,
     batchnorm2d_params,
@@ -42,6 +46,7 @@ from .summary import LayerRow, ModelSummary, summary
 from .top_patches import TopPatches, top_patches
 
 __all__ = [
+    "ActivationRecord",
     "EmpiricalReceptiveField",
     "LayerRow",
     "ModelSummary",
@@ -57,6 +62,7 @@ __all__ = [
     "conv_transpose_output_size",
     "count_parameters",
     "effective_receptive_field",
+    "dead_units",
     "empirical_receptive_field",
     "expected_shapes",
     "feature_maps",
@@ -68,6 +74,8 @@ __all__ = [
     "pool2d_ops",
     "receptive_field",
     "receptive_field_probe",
+    "record_activations",
     "summary",
     "top_patches",
+    "weight_gradient_norms",
 ]
