@@ -5,6 +5,8 @@ Modules (each holds one concept):
 - :mod:`cnnbook.utils`: seeding, device choice, timers.
 - :mod:`cnnbook.data`: every dataset the book uses, offline by default.
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
+- :mod:`cnnbook.models`: the model zoo: LeNet-5 (faithful and modern), AlexNet,
+  VGG and ResNet at full size (checked against torchvision) and small for the CPU.
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
 """
 __version__ = "0.1.0"
