@@ -128,8 +128,9 @@ def small_alexnet(in_channels: int = 1, num_classes: int = 10, width: int = 16, 
 
     The first convolution is 5 x 5 with stride 1 (a 28 x 28 digit has no
     pixels to spare for stride 4); the pooling, the ReLUs, the dropout and
-    the layer pattern are AlexNet's. Channels are ``width x (1, 2, 3, 3, 2)``
-    (the full network's proportions, roughly). With a 28 x 28 input the
+    the layer pattern are AlexNet's. Channels are ``width x (1, 2, 3, 3, 2)``:
+    they grow, then shrink for the last convolution, like the full network's
+    64, 192, 384, 256, 256. With a 28 x 28 input the
     feature maps are 28 -> 13 -> 6 -> 2 on a side.
 
     Args:

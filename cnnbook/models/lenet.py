@@ -268,8 +268,9 @@ class PartiallyConnectedConv2d(nn.Module):
             got = f"{table.dtype} tensor of shape {tuple(table.shape)}" if isinstance(table, torch.Tensor) \
                 else type(table).__name__
             raise ValueError(f"table must be a 2-D bool tensor C_in x C_out, got {got}")
-        if not bool(table.any(dim=0).all()):
-            raise ValueError(f"every output map needs an input: table columns {table.any(dim=0).logical_not().nonzero().flatten().tolist()} are empty")
+        empty = table.any(dim=0).logical_not().nonzero().flatten().tolist()
+        if empty:
+            raise ValueError(f"every output map needs an input: table columns {empty} are empty")
         check_positive_int("kernel_size", kernel_size)
         self.in_channels, self.out_channels = table.shape
         self.kernel_size, self.padding = kernel_size, padding

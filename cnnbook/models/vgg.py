@@ -1,10 +1,10 @@
 """VGG (Simonyan and Zisserman, 2015), full size and small.
 
-"Very deep convolutional networks for large-scale image recognition" (ICLR
-2015) built networks from one repeated idea: stacks of 3 x 3 convolutions
-(padding 1, so the size is kept), each stack followed by a 2 x 2 max pooling
-that halves the size, the channels doubling from 64 up to 512 from one
-stack to the next. Two stacked 3 x 3 convolutions see a 5 x 5 window, and
+The paper "Very deep convolutional networks for large-scale image
+recognition" (ICLR 2015) built networks from one repeated idea: stacks of
+3 x 3 convolutions (padding 1, so the size is kept), each stack followed by
+a 2 x 2 max pooling that halves the size, the channels doubling from 64 up
+to 512 from one stack to the next. Two stacked 3 x 3 convolutions see a 5 x 5 window, and
 three see 7 x 7, with fewer parameters and more non-linearities than one
 large kernel. Three fully connected layers (4096, 4096, classes) follow.
 
