@@ -7,6 +7,8 @@ Modules (each holds one concept):
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
 - :mod:`cnnbook.analysis`: output sizes, parameter and multiply-add counts, layer summaries,
   receptive fields (analytic and measured with autograd).
+- :mod:`cnnbook.models`: the model zoo: LeNet-5 (faithful and modern), AlexNet,
+  VGG and ResNet at full size (checked against torchvision) and small for the CPU.
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
 """
 __version__ = "0.1.0"

@@ -1,0 +1,63 @@
+"""The book's model zoo: reference implementations in PyTorch, small enough to read.
+
+Each family lives in its own module, written as small blocks composed by a
+builder function; each has a full-size builder with the published
+configuration and small variants that train on 28 x 28 or 32 x 32 images on
+a laptop CPU within a chapter's budget.
+
+======================  =======================================  ==========================================
+module                  full size                                small (CPU)
+======================  =======================================  ==========================================
+:mod:`.lenet`           ``lenet5("faithful" | "modern")``        (LeNet-5 is small)
+:mod:`.alexnet`         ``alexnet()``                            ``small_alexnet()``
+:mod:`.vgg`             ``vgg(depth, batch_norm)``, ``vgg16()``  ``small_vgg()``
+:mod:`.resnet`          ``resnet18/34/50()``, ``resnet(depth)``  ``small_resnet(depth)``, ``small_plainnet(depth)``
+======================  =======================================  ==========================================
+
+The full-size AlexNet, VGG and ResNet have the same parameters, with the
+same names and shapes, as torchvision's builders (``weights=None``), so
+their parameter counts are equal and torchvision's state dicts load into
+them. Small variants share the signature ``(in_channels=1, num_classes=10,
+width=...)`` (with ``depth`` first for the ResNets).
+"""
+from .alexnet import AlexNet, alexnet, small_alexnet
+from .lenet import (
+    C3_CONNECTIONS,
+    DIGIT_PROTOTYPES,
+    LENET5_PAPER_CONNECTIONS,
+    LENET5_PAPER_PARAMETERS,
+    LENET5_VARIANTS,
+    EuclideanRBF,
+    LeNet5,
+    PartiallyConnectedConv2d,
+    ScaledTanh,
+    TrainableSubsampling,
+    c3_connection_table,
+    digit_prototypes,
+    lenet5,
+    lenet5_input,
+    map_criterion,
+)
+from .resnet import (
+    RESNET_DEPTHS,
+    BasicBlock,
+    Bottleneck,
+    ResNet,
+    ZeroPadShortcut,
+    resnet,
+    resnet18,
+    resnet34,
+    resnet50,
+    small_plainnet,
+    small_resnet,
+)
+from .vgg import VGG, VGG_DEPTHS, VGG_STAGES, small_vgg, vgg, vgg11, vgg13, vgg16, vgg19, vgg_features
+
+__all__ = [
+    "AlexNet", "BasicBlock", "Bottleneck", "C3_CONNECTIONS", "DIGIT_PROTOTYPES", "EuclideanRBF",
+    "LENET5_PAPER_CONNECTIONS", "LENET5_PAPER_PARAMETERS", "LENET5_VARIANTS", "LeNet5",
+    "PartiallyConnectedConv2d", "RESNET_DEPTHS", "ResNet", "ScaledTanh", "TrainableSubsampling", "VGG",
+    "VGG_DEPTHS", "VGG_STAGES", "ZeroPadShortcut", "alexnet", "c3_connection_table", "digit_prototypes",
+    "lenet5", "lenet5_input", "map_criterion", "resnet", "resnet18", "resnet34", "resnet50", "small_alexnet",
+    "small_plainnet", "small_resnet", "small_vgg", "vgg", "vgg11", "vgg13", "vgg16", "vgg19", "vgg_features",
+]
