@@ -15,6 +15,8 @@ plotting code.
 - :mod:`~cnnbook.viz.receptive_fields`: :func:`show_receptive_fields`, gradient maps with the
   analytic receptive field's box.
 - :mod:`~cnnbook.viz.activations`: :func:`plot_activations`, activation functions and their derivatives.
+- :mod:`~cnnbook.viz.layer_costs`: :func:`plot_layer_costs`, each weight layer's share of the
+  parameters, multiply-adds and output values (:func:`layer_cost_shares` gives the numbers).
 - :mod:`~cnnbook.viz.layer_profile`: :func:`plot_layer_profile`, one value per layer for several networks.
 - :mod:`~cnnbook.viz.windows`: :func:`show_sliding_windows`, where each output of a sliding window
   reads its (padded) input, along one dimension; :func:`window_positions`, the same as numbers.
@@ -24,14 +26,18 @@ from .curves import plot_history
 from .feature_maps import show_feature_maps
 from .filters import show_filters
 from .images import show_images, to_display
+from .layer_costs import LAYER_COSTS, layer_cost_shares, plot_layer_costs
 from .layer_profile import plot_layer_profile
 from .patches import show_patches
 from .receptive_fields import show_receptive_fields
 from .windows import show_sliding_windows, window_positions
 
 __all__ = [
+    "LAYER_COSTS",
+    "layer_cost_shares",
     "plot_activations",
     "plot_history",
+    "plot_layer_costs",
     "plot_layer_profile",
     "show_feature_maps",
     "show_filters",
