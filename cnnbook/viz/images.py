@@ -82,7 +82,9 @@ def show_images(
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     extra = 0.25 if labels is not None else 0.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows), squeeze=False)
+    # constrained layout leaves room for every row of titles and the figure title
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows), squeeze=False,
+                             layout="constrained")
 
     def name(value) -> str:
         value = value.item() if isinstance(value, torch.Tensor) else value
@@ -105,5 +107,4 @@ def show_images(
             ax.set_title(name(labels[index]), fontsize=9)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     return fig
