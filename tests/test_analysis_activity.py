@@ -1,9 +1,17 @@
-"""record_activations, dead_units and weight_gradient_norms against hand computations and autograd."""
+"""record_activations, dead_units, weight_gradients, weight_gradient_norms and gradient_agreement against
+hand computations and autograd."""
 import pytest
 import torch
 from torch import nn
 
-from cnnbook.analysis import ActivationRecord, dead_units, record_activations, weight_gradient_norms
+from cnnbook.analysis import (
+    ActivationRecord,
+    dead_units,
+    gradient_agreement,
+    record_activations,
+    weight_gradient_norms,
+    weight_gradients,
+)
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -113,3 +121,54 @@ def test_weight_gradient_norms_of_an_unused_layer_is_zero_and_errors():
     assert norms["spare"] == 0.0 and norms["used"] > 0
     with pytest.raises(ValueError, match="no layer of type Conv2d"):
         weight_gradient_norms(model, torch.randn(3, 2), torch.tensor([0, 1, 0]), layer_types=nn.Conv2d)
+
+
+def test_weight_gradients_equal_those_of_backward():
+    model = _chain()
+    x, y = torch.randn(5, 1, 5, 5), torch.tensor([0, 1, 1, 0, 1])
+    gradients = weight_gradients(model, x, y, layer_types=nn.Conv2d)
+    assert [name for name, _ in gradients] == ["0", "2"]
+    assert all(p.grad is None for p in model.parameters())
+    nn.functional.cross_entropy(model(x), y).backward()
+    for (_, g), index in zip(gradients, (0, 2)):
+        assert g.shape == model[index].weight.shape and not g.requires_grad
+        torch.testing.assert_close(g, model[index].weight.grad)
+
+
+def _pairwise_mean_cosine(vectors):
+    values = [nn.functional.cosine_similarity(vectors[i], vectors[j], dim=0).item()
+              for i in range(len(vectors)) for j in range(i + 1, len(vectors))]
+    return sum(values) / len(values)
+
+
+def test_gradient_agreement_is_the_mean_pairwise_cosine_of_the_batches_gradients():
+    model = _chain()
+    x, y = torch.randn(13, 1, 5, 5), torch.randint(0, 2, (13,))
+    agreement = gradient_agreement(model, x, y, batches=3)  # 4 samples each, the 13th dropped
+    assert [name for name, _ in agreement] == ["0", "2", "5"]
+    for index, (name, value) in zip((0, 2, 5), agreement):
+        per_batch = []
+        for b in range(3):
+            model.zero_grad()
+            nn.functional.cross_entropy(model(x[4 * b:4 * b + 4]), y[4 * b:4 * b + 4]).backward()
+            per_batch.append(model[index].weight.grad.flatten().clone())
+        assert value == pytest.approx(_pairwise_mean_cosine(per_batch), abs=1e-5)
+        assert -1.0 <= value <= 1.0
+
+
+def test_gradient_agreement_of_identical_batches_is_one():
+    model = _chain()
+    x, y = torch.randn(4, 1, 5, 5), torch.tensor([0, 1, 1, 0])
+    agreement = gradient_agreement(model, torch.cat([x, x]), torch.cat([y, y]), batches=2)
+    assert [value for _, value in agreement] == pytest.approx([1.0, 1.0, 1.0], abs=1e-5)
+
+
+def test_gradient_agreement_rejects_bad_arguments():
+    model = _chain()
+    x, y = torch.randn(4, 1, 5, 5), torch.tensor([0, 1, 1, 0])
+    with pytest.raises(ValueError, match="batches must be an integer >= 2"):
+        gradient_agreement(model, x, y, batches=1)
+    with pytest.raises(ValueError, match="same length"):
+        gradient_agreement(model, x, y[:3])
+    with pytest.raises(ValueError, match="at least one sample per mini-batch"):
+        gradient_agreement(model, x, y, batches=5)

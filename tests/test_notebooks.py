@@ -77,3 +77,11 @@ def test_bibliography_keys_cited_in_notebooks_exist():
         for group in re.findall(r"\{cite(?::\w+)?\}`([^`]+)`", text):
             for key in group.split(","):
                 assert key.strip() in keys, f"{path.name} cites {key.strip()!r}, which is not in references.bib"
+
+
+def test_bibliography_parses_without_duplicates():
+    from pybtex.database import parse_file
+
+    entries = parse_file(str(ROOT / "book" / "references.bib")).entries  # raises on a syntax error
+    keys = re.findall(r"^@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text(), re.MULTILINE)
+    assert len(keys) == len(set(keys)) == len(entries)

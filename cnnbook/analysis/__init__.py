@@ -12,8 +12,9 @@ Modules (each holds one concept):
 - :mod:`~cnnbook.analysis.receptive_field`: :func:`receptive_field`, the analytic receptive
   field (size, effective stride, effective padding) after each layer of a chain.
 - :mod:`~cnnbook.analysis.activity`: :func:`record_activations` (what each activation layer
-  receives and returns on a batch), :func:`dead_units`, :func:`weight_gradient_norms` (the
-  gradient's size at each layer).
+  receives and returns on a batch), :func:`dead_units`, :func:`weight_gradients` and
+  :func:`weight_gradient_norms` (the gradient and its size at each layer),
+  :func:`gradient_agreement` (whether different mini-batches' gradients point the same way).
 - :mod:`~cnnbook.analysis.empirical`: :func:`empirical_receptive_field`, the same measured with
   autograd, and :func:`receptive_field_probe`, the network copy on which the two agree.
 - :mod:`~cnnbook.analysis.effective`: :func:`effective_receptive_field`, the mean input-gradient
@@ -23,7 +24,14 @@ Modules (each holds one concept):
 - :mod:`~cnnbook.analysis.top_patches`: :func:`top_patches`, the input patches (receptive
   fields) on which one channel of a layer responds most.
 """
-from .activity import ActivationRecord, dead_units, record_activations, weight_gradient_norms
+from .activity import (
+    ActivationRecord,
+    dead_units,
+    gradient_agreement,
+    record_activations,
+    weight_gradient_norms,
+    weight_gradients,
+)
 from .counts import (
     batchnorm2d_macs,
     batchnorm2d_params,
@@ -66,6 +74,7 @@ __all__ = [
     "empirical_receptive_field",
     "expected_shapes",
     "feature_maps",
+    "gradient_agreement",
     "layer_macs",
     "layer_names",
     "linear_macs",
@@ -78,4 +87,5 @@ __all__ = [
     "summary",
     "top_patches",
     "weight_gradient_norms",
+    "weight_gradients",
 ]

@@ -10,7 +10,13 @@ Three measurements that tell whether a deep network can learn at all:
   no gradient back, so gradient descent cannot revive it by itself;
 - :func:`weight_gradient_norms` measures how large the gradient of the loss is
   at each layer's weights, from the input to the output, which shows a
-  gradient vanishing (or exploding) on its way down a deep network.
+  gradient vanishing (or exploding) on its way down a deep network;
+- :func:`gradient_agreement` measures whether the gradients that different
+  mini-batches give at each layer point the same way, which shows a gradient
+  that has become noise (*shattered*) in a deep network even where its size
+  is healthy.
+
+:func:`weight_gradients` returns the gradients themselves, on which both rest.
 """
 from __future__ import annotations
 
@@ -20,7 +26,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-__all__ = ["ActivationRecord", "dead_units", "record_activations", "weight_gradient_norms"]
+__all__ = [
+    "ActivationRecord",
+    "dead_units",
+    "gradient_agreement",
+    "record_activations",
+    "weight_gradient_norms",
+    "weight_gradients",
+]
 
 LayerTypes = type[nn.Module] | tuple[type[nn.Module], ...]
 
@@ -125,18 +138,70 @@ def dead_units(pre_activations: torch.Tensor) -> torch.Tensor:
     return (pre_activations <= 0).all(dim=other)
 
 
+Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def weight_gradients(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    loss: Loss | None = None,
+    layer_types: LayerTypes = (nn.Conv2d, nn.Linear),
+) -> list[tuple[str, torch.Tensor]]:
+    """The gradient of the loss on one batch with respect to each layer's weight.
+
+    The gradient is computed with ``torch.autograd.grad``, so the model's
+    ``.grad`` attributes are left untouched. The model's mode (train or eval)
+    is left as it is: in training mode, batch normalisation uses the batch's
+    statistics.
+
+    Args:
+        model: the network.
+        inputs: a batch, e.g. ``N x C x H x W``.
+        targets: what ``loss`` compares the outputs with (class indices ``N``
+            for the default cross-entropy).
+        loss: ``loss(outputs, targets) -> scalar``; default cross-entropy.
+        layer_types: the kinds of layer to measure; each must have a ``weight``.
+
+    Returns:
+        ``[(name, gradient), ...]``: one pair per layer of ``layer_types`` with
+        a trainable weight, in the order in which the model registers them
+        (input to output for a chain); ``gradient`` is
+        :math:`\\partial L / \\partial W`, detached, with the weight's shape
+        (zeros for a layer the forward pass never used).
+
+    Raises:
+        ValueError: if ``layer_types`` is not a module class (or tuple of them),
+            or no such layer with a trainable ``weight`` exists in the model.
+    """
+    kinds = _check_layer_types(layer_types)
+    layers = [(name, m) for name, m in model.named_modules()
+              if isinstance(m, kinds) and isinstance(getattr(m, "weight", None), torch.Tensor)
+              and m.weight.requires_grad]
+    if not layers:
+        kinds_named = ", ".join(k.__name__ for k in kinds)
+        raise ValueError(f"the model has no layer of type {kinds_named} with a trainable weight")
+    loss_fn = loss if loss is not None else nn.functional.cross_entropy
+    value = loss_fn(model(inputs), targets)
+    grads: Sequence[torch.Tensor | None] = torch.autograd.grad(value, [m.weight for _, m in layers], allow_unused=True)
+    # a weight the forward pass never used has no gradient: it is 0
+    return [(name, g.detach() if g is not None else torch.zeros_like(m.weight))
+            for (name, m), g in zip(layers, grads)]
+
+
 def weight_gradient_norms(
     model: nn.Module,
     inputs: torch.Tensor,
     targets: torch.Tensor,
     *,
-    loss: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] | None = None,
+    loss: Loss | None = None,
     layer_types: LayerTypes = (nn.Conv2d, nn.Linear),
 ) -> list[tuple[str, float]]:
     """The Euclidean norm of the loss's gradient with respect to each layer's weight.
 
     The gradient is computed with ``torch.autograd.grad`` on one batch, so the
-    model's ``.grad`` attributes are left untouched.
+    model's ``.grad`` attributes are left untouched (see :func:`weight_gradients`).
 
     Args:
         model: the network.
@@ -155,15 +220,62 @@ def weight_gradient_norms(
         ValueError: if ``layer_types`` is not a module class (or tuple of them),
             or no such layer with a trainable ``weight`` exists in the model.
     """
-    kinds = _check_layer_types(layer_types)
-    layers = [(name, m) for name, m in model.named_modules()
-              if isinstance(m, kinds) and isinstance(getattr(m, "weight", None), torch.Tensor)
-              and m.weight.requires_grad]
-    if not layers:
-        kinds_named = ", ".join(k.__name__ for k in kinds)
-        raise ValueError(f"the model has no layer of type {kinds_named} with a trainable weight")
-    loss_fn = loss if loss is not None else nn.functional.cross_entropy
-    value = loss_fn(model(inputs), targets)
-    grads: Sequence[torch.Tensor | None] = torch.autograd.grad(value, [m.weight for _, m in layers], allow_unused=True)
-    # a weight the forward pass never used has no gradient: its norm is 0
-    return [(name, float(g.norm()) if g is not None else 0.0) for (name, _), g in zip(layers, grads)]
+    gradients = weight_gradients(model, inputs, targets, loss=loss, layer_types=layer_types)
+    return [(name, float(g.norm())) for name, g in gradients]
+
+
+def gradient_agreement(
+    model: nn.Module,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    *,
+    batches: int = 4,
+    loss: Loss | None = None,
+    layer_types: LayerTypes = (nn.Conv2d, nn.Linear),
+) -> list[tuple[str, float]]:
+    """How well the gradients of different mini-batches agree in direction, layer by layer.
+
+    ``inputs`` is cut into ``batches`` equal, disjoint mini-batches (in order;
+    left-over samples are dropped). For each layer, the gradient of each
+    mini-batch's loss with respect to the layer's weight is computed
+    (:func:`weight_gradients`), and the cosine similarity
+    :math:`\\cos(g_i, g_j) = g_i \\cdot g_j / (\\lVert g_i \\rVert \\lVert g_j \\rVert)`
+    is averaged over every pair ``i < j``. A value near 1 means every
+    mini-batch asks the layer to move the same way; near 0, the directions
+    are unrelated, so a step that lowers one batch's loss is no better than a
+    random step for another's: the gradient is mostly noise.
+
+    Args:
+        model: the network (its mode is left as it is).
+        inputs: ``N x ...`` samples, ``N >= batches``.
+        targets: the ``N`` targets.
+        batches: number of mini-batches ``B >= 2``; each has ``N // B`` samples.
+        loss: ``loss(outputs, targets) -> scalar``; default cross-entropy.
+        layer_types: the kinds of layer to measure.
+
+    Returns:
+        ``[(name, mean cosine), ...]``, one pair per layer in registration
+        order, each value in ``[-1, 1]`` (0 for a layer whose gradient is zero).
+
+    Raises:
+        ValueError: if ``batches < 2``, ``inputs`` and ``targets`` differ in
+            length, there are fewer samples than batches, or as
+            :func:`weight_gradients`.
+    """
+    if isinstance(batches, bool) or not isinstance(batches, int) or batches < 2:
+        raise ValueError(f"batches must be an integer >= 2 (agreement needs pairs), got {batches!r}")
+    if len(inputs) != len(targets):
+        raise ValueError(f"inputs and targets must have the same length, got {len(inputs)} and {len(targets)}")
+    size = len(inputs) // batches
+    if size < 1:
+        raise ValueError(f"need at least one sample per mini-batch: {len(inputs)} samples for {batches} batches")
+    per_batch = [weight_gradients(model, inputs[i * size:(i + 1) * size], targets[i * size:(i + 1) * size],
+                                  loss=loss, layer_types=layer_types) for i in range(batches)]
+    result = []
+    for index, (name, _) in enumerate(per_batch[0]):
+        flat = torch.stack([grads[index][1].flatten() for grads in per_batch])  # B x (weights of the layer)
+        unit = flat / flat.norm(dim=1, keepdim=True).clamp_min(torch.finfo(flat.dtype).tiny)
+        cosines = unit @ unit.T
+        pairs = torch.triu_indices(batches, batches, offset=1)
+        result.append((name, float(cosines[pairs[0], pairs[1]].mean())))
+    return result
