@@ -277,7 +277,7 @@ def from_torch(module: Any, *, dtype: Any = None, rng: np.random.Generator | int
     name = type(module).__name__
     if name == "Sequential":
         rng = as_generator(rng)
-        return Sequential(*(from_torch(m, dtype=dtype, rng=rng) for m in module)).train(module.training)
+        return Sequential(*(from_torch(m, dtype=dtype, rng=rng) for m in module))  # each layer keeps its mode
     layer = _convert(module, name, dtype, rng)
     layer.copy_from_torch(module)
     return layer.train(module.training)
