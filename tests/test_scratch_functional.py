@@ -74,7 +74,7 @@ EDGE_CASES = [
     # stride larger than the kernel: some inputs are never read
     dict(n=2, c_in=2, c_out=2, groups=1, h=10, w=11, kernel=(2, 3), stride=(3, 4), padding=(0, 1), dilation=(1, 1), bias=True),
     # padding larger than the dilated kernel's reach (the stride-1 backward crops dout)
-    dict(n=2, c_in=2, c_out=3, groups=1, h=4, w=5, kernel=(2, 2), stride=(1, 1), padding=(3, 2), dilation=(1, 1), bias=True),
+    dict(n=2, c_in=3, c_out=2, groups=1, h=4, w=5, kernel=(2, 2), stride=(1, 1), padding=(3, 2), dilation=(1, 1), bias=True),
     # dilation with stride, and a stride of 1 in one direction only
     dict(n=2, c_in=3, c_out=2, groups=1, h=11, w=10, kernel=(3, 2), stride=(1, 2), padding=(2, 0), dilation=(2, 3), bias=False),
 ]
@@ -134,6 +134,21 @@ def test_conv2d_int_and_pair_arguments_agree() -> None:
     a, _ = F.conv2d_forward(x, w, None, 2, 1, 1)
     b, _ = F.conv2d_forward(x, w, None, (2, 2), (1, 1), (1, 1))
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("groups, padding, dilation", [(1, (1, 2), (1, 1)), (2, (3, 0), (2, 1)), (4, (0, 4), (1, 2))])
+def test_conv2d_input_gradient_two_ways(groups, padding, dilation) -> None:
+    """For stride 1, dx by the flipped-kernel convolution equals dx by col2im (the backward picks one)."""
+    from cnnbook.scratch.functional import conv
+
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 4, 7, 6)), rng.standard_normal((4, 4 // groups, 3, 2))
+    out, (cols, w, g, groups, _) = F.conv2d_forward(x, w, padding=padding, dilation=dilation, groups=groups)
+    dout = rng.standard_normal(out.shape)
+    by_flip = conv._input_gradient_stride1(dout, w, g, groups)
+    dcols = conv._grouped_product(conv._transposed_weight_matrix(w, groups), F.windows.images_to_rows(dout, g), groups)
+    by_col2im = F.col2im(dcols, g)
+    assert relative_error(by_flip, by_col2im) < 1e-12
 
 
 def test_im2col_col2im_are_adjoint() -> None:

@@ -328,8 +328,8 @@ class BatchNorm2d(Layer):
 # --------------------------------------------------------------------------- pooling
 
 
-class MaxPool2d(Layer):
-    """Max pooling (like ``torch.nn.MaxPool2d``); ``stride`` defaults to ``kernel_size``."""
+class _Pool2d(Layer):
+    """What the two pooling layers share: a window, a stride (``None``: the window size) and a padding."""
 
     def __init__(
         self,
@@ -340,6 +340,13 @@ class MaxPool2d(Layer):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
 
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
+    """Max pooling (like ``torch.nn.MaxPool2d``); ``stride`` defaults to ``kernel_size``."""
+
     def forward(self, x: np.ndarray) -> np.ndarray:
         out, self.cache = F.max_pool2d_forward(x, self.kernel_size, self.stride, self.padding)
         return out
@@ -347,11 +354,8 @@ class MaxPool2d(Layer):
     def backward(self, dout: np.ndarray) -> np.ndarray:
         return F.max_pool2d_backward(dout, self._cached())
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-
-class AvgPool2d(MaxPool2d):
+class AvgPool2d(_Pool2d):
     """Average pooling, padding counted in the mean (like ``torch.nn.AvgPool2d``'s defaults).
 
     With ``kernel_size`` equal to the input's height and width it is global
