@@ -72,9 +72,7 @@ def conv2d_forward(
     check_vector(b, "b", w.shape[0], "output channel")
 
     g = window_geometry(x.shape, (w.shape[2], w.shape[3]), stride, padding, dilation)
-    out, cols = _convolve(x, w, g, groups)
-    if b is not None:
-        out += b.reshape(1, -1, 1, 1)
+    out, cols = _convolve(x, w, g, groups, b)
     return out, (cols, w, g, groups, b is not None)
 
 
@@ -96,8 +94,8 @@ def conv2d_backward(
     cols, w, g, groups, has_bias = cache
     check_dout(dout, (g.batch, w.shape[0], g.out_height, g.out_width), w.dtype)
 
-    db = dout.sum(axis=(0, 2, 3)) if has_bias else None
     dout_rows = images_to_rows(dout, g)  # (C_out, N * Ho * Wx), zero in junk columns
+    db = dout_rows.sum(axis=1) if has_bias else None  # each bias touched every pixel of its channel
     dw = _weight_gradient(dout_rows, cols, w.shape, groups)
     # Two ways to the same dx. With stride 1 it is a convolution of dout with the
     # flipped kernel, whose im2col copies C_out * kH * kW rows; col2im instead
@@ -140,11 +138,13 @@ def _grouped_product(matrices: np.ndarray, cols: np.ndarray, groups: int) -> np.
     return np.matmul(matrices, cols.reshape(groups, -1, positions)).reshape(-1, positions)
 
 
-def _convolve(x: np.ndarray, w: np.ndarray, g: WindowGeometry, groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Convolve ``x`` with ``w`` (no bias, no checks): returns ``(out, cols)``."""
+def _convolve(
+    x: np.ndarray, w: np.ndarray, g: WindowGeometry, groups: int, b: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Convolve ``x`` with ``w`` and add ``b`` (no checks): returns ``(out, cols)``."""
     cols = im2col(x, g)  # (C_in * kH * kW, N * Ho * Wx)
     rows = _grouped_product(_weight_matrix(w, groups), cols, groups)  # (C_out, N * Ho * Wx)
-    return rows_to_images(rows, g), cols
+    return rows_to_images(rows, g, b), cols
 
 
 def _weight_gradient(dout_rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...], groups: int) -> np.ndarray:

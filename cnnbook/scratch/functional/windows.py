@@ -259,20 +259,27 @@ def col2im(dcols: np.ndarray, g: WindowGeometry) -> np.ndarray:
     return np.ascontiguousarray(padded[:, :, ph:ph + g.height, pw:pw + g.width])
 
 
-def rows_to_images(rows: np.ndarray, g: WindowGeometry) -> np.ndarray:
-    """Turn a product ``(C_out, N * Ho * Wx)`` into images ``(N, C_out, Ho, Wo)``.
+def rows_to_images(rows: np.ndarray, g: WindowGeometry, bias: np.ndarray | None = None) -> np.ndarray:
+    """Turn a product ``(C_out, N * Ho * Wx)`` into images ``(N, C_out, Ho, Wo)``, adding ``bias``.
 
     Drops the junk columns of the wide layout and moves the image axis first.
 
     Args:
         rows: one row per output channel, one column per window.
         g: the window geometry.
+        bias: optional, shape ``(C_out,)``: added to every pixel of each channel
+            in the same pass as the copy.
 
     Returns:
         A C-contiguous array of shape ``(N, C_out, Ho, Wo)``.
     """
-    out = rows.reshape(-1, g.batch, g.out_height, g.row_width)[..., :g.out_width]
-    return np.ascontiguousarray(out.transpose(1, 0, 2, 3))
+    channels = rows.shape[0]
+    images = rows.reshape(channels, g.batch, g.out_height, g.row_width)[..., :g.out_width].transpose(1, 0, 2, 3)
+    if bias is None:
+        return np.ascontiguousarray(images)
+    out = np.empty(images.shape, dtype=rows.dtype)
+    np.add(images, bias.reshape(1, channels, 1, 1), out=out)
+    return out
 
 
 def images_to_rows(images: np.ndarray, g: WindowGeometry) -> np.ndarray:
