@@ -59,15 +59,36 @@ class Layer:
 
     # --- the two passes
     def forward(self, x: np.ndarray) -> np.ndarray:
+        """Compute the layer's output and remember, in ``self.cache``, what the backward pass needs.
+
+        Inputs:
+        - x: the input, ``(N, C, H, W)`` for image layers, ``(N, D)`` for ``Linear``.
+
+        Returns:
+        - out: the output, same dtype as ``x``.
+        """
         raise NotImplementedError
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
+        """Backpropagate through the last forward pass.
+
+        Sets the ``grad`` of every parameter of the layer (overwriting the
+        previous one).
+
+        Inputs:
+        - dout: gradient of the loss with respect to the last output, its shape.
+
+        Returns:
+        - dx: gradient of the loss with respect to the last input, its shape.
+        """
         raise NotImplementedError
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
+        """Same as :meth:`forward`."""
         return self.forward(x)
 
     def _cached(self) -> Any:
+        """The cache of the last forward pass; an error if there was none."""
         if self.cache is None:
             raise RuntimeError(f"{type(self).__name__}.backward was called before forward")
         return self.cache
@@ -132,12 +153,14 @@ class Layer:
         return module
 
     def _state_arrays(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every array copied to and from PyTorch: parameters, then buffers, by name."""
         for name, p in self.named_parameters():
             yield name, p.data
         for name in self.buffers:
             yield name, getattr(self, name)
 
     def _check_torch_kind(self, module: Any) -> None:
+        """Check that ``module`` is the PyTorch layer of the same kind, with a bias if and only if we have one."""
         if type(module).__name__ != type(self).__name__:
             raise ValueError(f"expected a torch.nn.{type(self).__name__}, got {type(module).__name__}")
         if "bias" in vars(self) and (getattr(module, "bias", None) is None) != (self.bias is None):
@@ -150,10 +173,12 @@ class Layer:
         return f"{type(self).__name__}({self.extra_repr()})"
 
     def extra_repr(self) -> str:
+        """The layer's settings, shown inside ``repr`` (as in PyTorch)."""
         return ""
 
 
 def _torch_attribute(module: Any, name: str) -> Any:
+    """``module.name``, or an error naming what is missing."""
     value = getattr(module, name, None)
     if value is None:
         raise ValueError(f"the torch module {type(module).__name__} has no {name} (built with bias=False?)")
@@ -161,6 +186,7 @@ def _torch_attribute(module: Any, name: str) -> Any:
 
 
 def _uniform(rng: np.random.Generator, bound: float, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    """An array of ``shape`` drawn uniformly from ``[-bound, bound]``, in ``dtype``."""
     return rng.uniform(-bound, bound, size=shape).astype(dtype)
 
 

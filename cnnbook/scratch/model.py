@@ -74,6 +74,7 @@ class Sequential:
         return [p for _, p in self.named_parameters()]
 
     def zero_grad(self) -> None:
+        """Set the gradient of every parameter to ``None``."""
         for layer in self.layers:
             layer.zero_grad()
 
@@ -237,6 +238,7 @@ def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 
 
 
 def _progress_bar(total: int, progress: bool | None) -> Any:
+    """A tqdm bar of ``total`` steps when a person is watching (or ``progress`` is true), else ``None``."""
     from cnnbook.utils import progress_enabled
 
     if not progress_enabled(progress):
@@ -284,6 +286,8 @@ def from_torch(module: Any, *, dtype: Any = None, rng: np.random.Generator | int
 
 
 def _convert(module: Any, name: str, dtype: Any, rng: Any) -> L.Layer:
+    """A new scratch layer with the settings of the PyTorch layer ``module`` (weights not copied yet)."""
+
     def dtype_of(tensor: Any) -> Any:
         return dtype if dtype is not None else tensor.detach().cpu().numpy().dtype
 

@@ -60,6 +60,7 @@ class Optimizer:
             p.grad = None
 
     def _update(self, p: Parameter, grad: np.ndarray, state: dict) -> None:
+        """Update ``p.data`` in place from its gradient ``grad``; ``state`` is this parameter's memory between steps."""
         raise NotImplementedError
 
 
@@ -264,6 +265,7 @@ class AdamW(Adam):
 
 
 def _check_non_negative(**values: float) -> None:
+    """Raise a ValueError naming the first of ``values`` that is not a non-negative number."""
     for name, value in values.items():
         if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or value < 0:
             raise ValueError(f"{name} must be a non-negative number, got {value!r}")

@@ -32,6 +32,7 @@ __all__ = [
 
 
 def _check_input(x: np.ndarray) -> None:
+    """Raise a ValueError unless ``x`` is a floating-point NumPy array."""
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         kind = x.dtype if isinstance(x, np.ndarray) else type(x).__name__
         raise ValueError(f"x must be a floating-point NumPy array, got {kind}")

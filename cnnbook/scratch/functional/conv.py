@@ -188,6 +188,7 @@ def _input_gradient_stride1(dout: np.ndarray, w: np.ndarray, g: WindowGeometry, 
 
 
 def _check_groups(channels: int, w_shape: tuple[int, ...], groups: int) -> None:
+    """Check that ``groups`` divides both channel counts and that ``w`` fits ``channels`` input channels."""
     if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
         raise ValueError(f"groups must be a positive int, got {groups!r}")
     c_out, c_group = w_shape[0], w_shape[1]

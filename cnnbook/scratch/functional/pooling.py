@@ -170,6 +170,7 @@ def _window_slice(xp: np.ndarray, g: WindowGeometry, i: int, j: int) -> np.ndarr
 
 
 def _zeros_padded(g: WindowGeometry, dtype: np.dtype) -> np.ndarray:
+    """Zeros the size of the padded input, ``(N, C, Hp, Wp)``, to collect the input gradient."""
     return np.zeros((g.batch, g.channels, g.padded_height, g.padded_width), dtype=dtype)
 
 
