@@ -32,8 +32,9 @@ def max_pool2d_forward(
 
     Each output is the largest input in its window. The padding counts as
     ``-inf``, so it is never chosen. When several inputs tie for the maximum,
-    the first in row-major order wins, as in PyTorch; a NaN in a window wins
-    over any number.
+    the first in row-major order gets the gradient, as in PyTorch. A NaN in a
+    window makes its output NaN, as in PyTorch (where its gradient then goes
+    is left unspecified).
 
     Inputs:
     - x: input, shape ``(N, C, H, W)``.
@@ -56,9 +57,8 @@ def max_pool2d_forward(
             if i == j == 0:
                 continue
             candidate = _window_slice(xp, g, i, j)
-            # Strictly greater keeps the first of equal values; NaN always wins.
-            better = (candidate > out) | np.isnan(candidate)
-            np.copyto(out, candidate, where=better)
+            better = candidate > out  # strictly greater: the first of equal values keeps the gradient
+            np.maximum(out, candidate, out=out)  # (np.maximum propagates NaN, as PyTorch does)
             np.copyto(argmax, i * kw + j, where=better)
     return out, (argmax, g)
 
