@@ -17,6 +17,8 @@ faults on the largest shape without it). ``--default-malloc`` skips it.
 Run from the repository root::
 
     python benchmarks/scratch_vs_torch.py [--repeats 30] [--default-malloc] [--wait-quiet 600]
+
+On a shared machine, ``--wait-quiet`` starts each round only when the CPU is idle.
 """
 from __future__ import annotations
 
@@ -47,13 +49,20 @@ POOL_SHAPES = [
 ]
 
 
-def interleaved_medians(functions: dict[str, Callable[[], object]], repeats: int, warmup: int = 3) -> dict[str, float]:
-    """Run the functions in turn ``repeats`` times (after ``warmup`` rounds); median seconds of each."""
+def interleaved_medians(
+    functions: dict[str, Callable[[], object]], repeats: int, warmup: int = 3, quiet: Callable[[], None] | None = None
+) -> dict[str, float]:
+    """Run the functions in turn ``repeats`` times (after ``warmup`` rounds); median seconds of each.
+
+    ``quiet``, if given, is called before each round (to wait for an idle machine).
+    """
     for _ in range(warmup):
         for f in functions.values():
             f()
     times: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeats):
+        if quiet is not None:
+            quiet()
         for name, f in functions.items():
             start = time.perf_counter()
             f()
@@ -127,16 +136,31 @@ def cpu_idle_fraction(seconds: float = 1.0) -> float:
     return (delta[3] + delta[4]) / max(sum(delta), 1)  # idle + iowait
 
 
-def wait_until_quiet(limit: float) -> str:
-    """Wait (up to ``limit`` seconds) until the other programs leave >= 90 % of the CPU idle."""
-    if limit <= 0 or not os.path.exists("/proc/stat"):
-        return ""
-    start = time.perf_counter()
-    while time.perf_counter() - start < limit:
-        idle = cpu_idle_fraction()
-        if idle >= 0.9:
-            return f" (machine {idle:.0%} idle before this shape)"
-    return f" (machine still busy after waiting {limit:.0f} s: {cpu_idle_fraction():.0%} idle)"
+class QuietGate:
+    """Before each round of timings, wait until the other programs leave the CPU idle.
+
+    On a shared machine, other programs steal the cores in the middle of a
+    timing, and multi-threaded code (BLAS, PyTorch) suffers most. The gate
+    samples ``/proc/stat`` for ``sample`` seconds and lets the round start
+    once at least 90 % of the CPU time was idle, waiting at most ``limit``
+    seconds in all; it counts the rounds that had to start on a busy machine.
+    """
+
+    def __init__(self, limit: float, sample: float = 0.25) -> None:
+        self.deadline = time.perf_counter() + limit
+        self.sample, self.busy_rounds, self.rounds = sample, 0, 0
+
+    def __call__(self) -> None:
+        self.rounds += 1
+        while time.perf_counter() < self.deadline:
+            if cpu_idle_fraction(self.sample) >= 0.9:
+                return
+        self.busy_rounds += 1
+
+    def note(self) -> str:
+        if not self.rounds:
+            return ""
+        return f" ({self.rounds - self.busy_rounds}/{self.rounds} rounds on an idle machine)"
 
 
 def blas_threads() -> str:
@@ -152,7 +176,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc settings alone")
     parser.add_argument("--wait-quiet", type=float, default=0,
-                        help="before each shape, wait up to this many seconds for an idle machine")
+                        help="before each round, wait for an idle machine (at most this many seconds in all)")
     args = parser.parse_args()
 
     kept = False if args.default_malloc else keep_freed_memory()
@@ -163,16 +187,18 @@ def main() -> None:
     print(f"{'shape':34s} {'scratch ms':>10s} {'torch ms':>9s} {'ratio':>6s}")
     for shape in CONV_SHAPES:
         n, c_in, c_out, size, kernel, padding = shape
-        note = wait_until_quiet(args.wait_quiet)
-        medians = interleaved_medians(conv_pair(*shape), args.repeats)
+        gate = QuietGate(args.wait_quiet) if args.wait_quiet > 0 else None
+        medians = interleaved_medians(conv_pair(*shape), args.repeats, quiet=gate)
+        note = gate.note() if gate else ""
         label = f"N={n}, {c_in}->{c_out}, {size}x{size}, k={kernel}, pad {padding}"
         print(f"{label:34s} {medians['scratch'] * 1e3:10.2f} {medians['torch'] * 1e3:9.2f} "
               f"{medians['scratch'] / medians['torch']:6.2f}{note}", flush=True)
     print(f"\nmax_pool2d forward + backward, float32, median of {args.repeats}")
     for shape in POOL_SHAPES:
         n, c, size, kernel = shape
-        note = wait_until_quiet(args.wait_quiet)
-        medians = interleaved_medians(pool_pair(*shape), args.repeats)
+        gate = QuietGate(args.wait_quiet) if args.wait_quiet > 0 else None
+        medians = interleaved_medians(pool_pair(*shape), args.repeats, quiet=gate)
+        note = gate.note() if gate else ""
         label = f"N={n}, C={c}, {size}x{size}, k=s={kernel}"
         print(f"{label:34s} {medians['scratch'] * 1e3:10.2f} {medians['torch'] * 1e3:9.2f} "
               f"{medians['scratch'] / medians['torch']:6.2f}{note}", flush=True)
