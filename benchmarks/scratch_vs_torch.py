@@ -18,7 +18,7 @@ Run from the repository root::
 
     python benchmarks/scratch_vs_torch.py [--repeats 30] [--default-malloc] [--wait-quiet 600]
 
-On a shared machine, ``--wait-quiet`` starts each round only when the CPU is idle.
+On a shared machine, ``--wait-quiet`` starts each timing only when the CPU is idle.
 """
 from __future__ import annotations
 
@@ -54,18 +54,21 @@ def interleaved_medians(
 ) -> dict[str, float]:
     """Run the functions in turn ``repeats`` times (after ``warmup`` rounds); median seconds of each.
 
-    ``quiet``, if given, is called before each round (to wait for an idle machine).
+    The order alternates from one round to the next (A B, B A, ...), so that
+    neither function always runs first. ``quiet``, if given, is called before
+    each timed call (to wait for an idle machine).
     """
     for _ in range(warmup):
         for f in functions.values():
             f()
     times: dict[str, list[float]] = {name: [] for name in functions}
-    for _ in range(repeats):
-        if quiet is not None:
-            quiet()
-        for name, f in functions.items():
+    names = list(functions)
+    for round_ in range(repeats):
+        for name in names if round_ % 2 == 0 else names[::-1]:
+            if quiet is not None:
+                quiet()
             start = time.perf_counter()
-            f()
+            functions[name]()
             times[name].append(time.perf_counter() - start)
     return {name: statistics.median(t) for name, t in times.items()}
 
@@ -137,13 +140,13 @@ def cpu_idle_fraction(seconds: float = 1.0) -> float:
 
 
 class QuietGate:
-    """Before each round of timings, wait until the other programs leave the CPU idle.
+    """Before each timing, wait until the other programs leave the CPU idle.
 
     On a shared machine, other programs steal the cores in the middle of a
     timing, and multi-threaded code (BLAS, PyTorch) suffers most. The gate
-    samples ``/proc/stat`` for ``sample`` seconds and lets the round start
+    samples ``/proc/stat`` for ``sample`` seconds and lets the timing start
     once at least 90 % of the CPU time was idle, waiting at most ``limit``
-    seconds in all; it counts the rounds that had to start on a busy machine.
+    seconds in all; it counts the timings that had to start on a busy machine.
     """
 
     def __init__(self, limit: float, sample: float = 0.25) -> None:
@@ -160,7 +163,7 @@ class QuietGate:
     def note(self) -> str:
         if not self.rounds:
             return ""
-        return f" ({self.rounds - self.busy_rounds}/{self.rounds} rounds on an idle machine)"
+        return f" ({self.rounds - self.busy_rounds}/{self.rounds} timings started on an idle machine)"
 
 
 def blas_threads() -> str:
@@ -176,7 +179,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc settings alone")
     parser.add_argument("--wait-quiet", type=float, default=0,
-                        help="before each round, wait for an idle machine (at most this many seconds in all)")
+                        help="before each timing, wait for an idle machine (at most this many seconds per shape)")
     args = parser.parse_args()
 
     kept = False if args.default_malloc else keep_freed_memory()

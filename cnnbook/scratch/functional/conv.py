@@ -4,20 +4,21 @@ What deep-learning libraries call convolution is a cross-correlation: the
 kernel is not flipped. For an input ``x`` of shape ``(N, C_in, H, W)`` and
 weights ``w`` of shape ``(C_out, C_in, kH, kW)``::
 
-    out[n, o, y, x] = b[o] + sum_{c, i, j} w[o, c, i, j] * xp[n, c, y*sh + i*dh, x*sw + j*dw]
+    out[n, o, u, v] = b[o] + sum_{c, i, j} w[o, c, i, j] * xp[n, c, u*sh + i*dh, v*sw + j*dw]
 
-where ``xp`` is ``x`` zero-padded by ``(ph, pw)``. With ``groups = G`` the
+where ``xp`` is ``x`` zero-padded by ``(ph, pw)``, ``(sh, sw)`` is the stride
+and ``(dh, dw)`` the dilation. With ``groups = G`` the
 channels are split into ``G`` independent blocks: output channel ``o``
 only sees the ``C_in / G`` input channels of its block, and ``w`` has shape
 ``(C_out, C_in / G, kH, kW)``. ``groups = C_in`` is a depthwise convolution.
 
 The forward pass copies the windows into a matrix (``im2col``, see
 :mod:`.windows`) and multiplies it by the weights, reshaped to a matrix. The
-backward pass uses the same matrix twice: ``dw`` is the product of the output
-gradient with the window matrix, and ``dx`` is either the adjoint of
-``im2col`` applied to ``w^T @ dout`` (any stride), or, for stride 1, a
-convolution of the output gradient with the flipped kernel (both are
-derived in chapter 16).
+backward pass reuses the window matrix: ``dw`` is the product of the output
+gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
+``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
+the flipped kernel; the two are equal (chapter 16 derives both), and we take
+the one that moves less memory.
 """
 from __future__ import annotations
 
