@@ -16,7 +16,7 @@ faults on the largest shape without it). ``--default-malloc`` skips it.
 
 Run from the repository root::
 
-    python benchmarks/scratch_vs_torch.py [--repeats 30] [--default-malloc] [--wait-quiet 600]
+    python benchmarks/scratch_vs_torch.py [--repeats 30] [--threads 1] [--default-malloc] [--wait-quiet 600]
 
 On a shared machine, ``--wait-quiet`` starts each timing only when the CPU is idle.
 """
@@ -178,10 +178,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc settings alone")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads for both PyTorch and NumPy's BLAS (default: PyTorch's default, and BLAS's)")
     parser.add_argument("--wait-quiet", type=float, default=0,
                         help="before each timing, wait for an idle machine (at most this many seconds per shape)")
     args = parser.parse_args()
 
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(args.threads)
+        threadpool_limits(args.threads, user_api="blas")
     kept = False if args.default_malloc else keep_freed_memory()
     print(f"malloc: {'freed memory kept for reuse (mallopt)' if kept else 'default settings'}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}, BLAS: {blas_threads()}")
