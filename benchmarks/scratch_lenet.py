@@ -10,8 +10,7 @@ Run from the repository root::
 On a machine shared with other busy programs, NumPy's multi-threaded BLAS
 spends most of its time waiting for its threads to be scheduled (measured
 here: 116 s with the default two threads under a load of 4, 8 s with
-``--blas-threads 1``); the batches of LeNet are too small to gain from a
-second thread anyway.
+``--blas-threads 1``, on the same busy machine).
 """
 from __future__ import annotations
 
