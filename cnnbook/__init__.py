@@ -4,6 +4,8 @@ Modules (each holds one concept):
 
 - :mod:`cnnbook.utils`: seeding, device choice, timers.
 - :mod:`cnnbook.data`: every dataset the book uses, offline by default.
+- :mod:`cnnbook.scratch`: the from-scratch NumPy engine: every layer forward and
+  backward, optimisers, ``Sequential`` and a gradient checker.
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
 - :mod:`cnnbook.analysis`: output sizes, parameter and multiply-add counts, layer summaries,
   receptive fields (analytic and measured with autograd).

@@ -1,0 +1,98 @@
+"""Argument checks shared by the forward functions.
+
+Every public forward function validates its inputs before computing, so that a
+reader who passes a wrong shape gets a sentence naming what was expected and
+what was received, instead of a broadcasting error three lines deep.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+Pair = int | tuple[int, int] | Sequence[int]
+
+
+def as_pair(value: Pair, name: str, *, minimum: int = 0) -> tuple[int, int]:
+    """Turn an int or an ``(h, w)`` pair into a pair of ints, each ``>= minimum``.
+
+    Raises:
+        ValueError: if ``value`` is neither an int nor two ints, or is below ``minimum``.
+    """
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        pair = (int(value), int(value))
+    elif (
+        isinstance(value, Sequence)
+        and len(value) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
+    ):
+        pair = (int(value[0]), int(value[1]))
+    else:
+        raise ValueError(f"{name} must be an int or a pair of ints (h, w), got {value!r}")
+    if min(pair) < minimum:
+        raise ValueError(f"{name} must be >= {minimum} in each direction, got {value!r}")
+    return pair
+
+
+def check_array(x: np.ndarray, name: str, ndim: int, layout: str) -> None:
+    """Check that ``x`` is a floating-point NumPy array with ``ndim`` dimensions.
+
+    Args:
+        x: the array to check.
+        name: its name in the error message (``"x"``, ``"w"``...).
+        ndim: the expected number of dimensions.
+        layout: the expected layout in words, such as ``"N x C x H x W"``.
+
+    Raises:
+        ValueError: if ``x`` is not an ndarray, not floating point, or has the
+            wrong number of dimensions.
+    """
+    if not isinstance(x, np.ndarray):
+        raise ValueError(f"{name} must be a NumPy array ({layout}), got {type(x).__name__}")
+    if x.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions ({layout}), got shape {x.shape}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise ValueError(f"{name} must be a floating-point array, got dtype {x.dtype}")
+
+
+def check_same_dtype(reference: np.ndarray, **others: np.ndarray | None) -> None:
+    """Check that every array in ``others`` has the dtype of ``reference``.
+
+    Mixing float32 and float64 would silently promote the result to float64;
+    like PyTorch, the engine asks for one dtype instead.
+
+    Raises:
+        ValueError: naming the first array whose dtype differs.
+    """
+    for name, array in others.items():
+        if array is not None and array.dtype != reference.dtype:
+            raise ValueError(
+                f"{name} must have the input's dtype {reference.dtype}, got {array.dtype} "
+                f"(convert one of them with .astype)"
+            )
+
+
+def check_vector(v: np.ndarray | None, name: str, length: int, what: str) -> None:
+    """Check that ``v`` (when given) is an array of shape ``(length,)``.
+
+    Raises:
+        ValueError: if ``v`` is not an array of that shape.
+    """
+    if v is None:
+        return
+    if not isinstance(v, np.ndarray) or v.shape != (length,):
+        shape = v.shape if isinstance(v, np.ndarray) else type(v).__name__
+        raise ValueError(f"{name} must have shape ({length},), one value per {what}, got {shape}")
+
+
+def check_dout(dout: np.ndarray, expected: tuple[int, ...], dtype: np.dtype) -> None:
+    """Check that an upstream gradient has the forward output's shape and dtype.
+
+    Raises:
+        ValueError: naming the expected and the received shape or dtype.
+    """
+    if not isinstance(dout, np.ndarray) or dout.shape != tuple(expected):
+        shape = dout.shape if isinstance(dout, np.ndarray) else type(dout).__name__
+        raise ValueError(f"dout must have the forward output's shape {tuple(expected)}, got {shape}")
+    if dout.dtype != dtype:
+        raise ValueError(f"dout must have the forward pass's dtype {dtype}, got {dout.dtype}")
