@@ -17,7 +17,8 @@ faces     ``skimage.data.lfw_subset`` 25x25      --
 ========  =====================================  ===============================
 
 Images come back as float tensors ``N x C x H x W`` in ``[0, 1]``; splits are
-stratified and fixed by a seed.
+stratified and fixed by a seed, and :func:`per_class_subset` draws a few
+labelled examples of every class (the few-labels setting of transfer learning).
 """
 from __future__ import annotations
 

@@ -82,7 +82,9 @@ def show_images(
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     extra = 0.25 if labels is not None else 0.0
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows), squeeze=False)
+    title_height = 0.4 if title else 0.0  # room for the suptitle, so that it does not squeeze the rows together
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows + title_height),
+                             squeeze=False)
 
     def name(value) -> str:
         value = value.item() if isinstance(value, torch.Tensor) else value
