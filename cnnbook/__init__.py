@@ -6,11 +6,13 @@ Modules (each holds one concept):
 - :mod:`cnnbook.data`: every dataset the book uses, offline by default.
 - :mod:`cnnbook.scratch`: the from-scratch NumPy engine: every layer forward and
   backward, optimisers, ``Sequential`` and a gradient checker.
+- :mod:`cnnbook.network`: failing fast without a network (reachability check, socket timeouts).
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
 - :mod:`cnnbook.analysis`: output sizes, parameter and multiply-add counts, layer summaries,
   receptive fields (analytic and measured with autograd).
 - :mod:`cnnbook.models`: the model zoo: LeNet-5 (faithful and modern), AlexNet,
-  VGG and ResNet at full size (checked against torchvision) and small for the CPU.
+  VGG and ResNet at full size (checked against torchvision) and small for the CPU;
+  torchvision's pre-trained weights where they can be had (``cnnbook.models.pretrained``).
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
 """
 __version__ = "0.1.0"

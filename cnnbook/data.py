@@ -17,19 +17,20 @@ faces     ``skimage.data.lfw_subset`` 25x25      --
 ========  =====================================  ===============================
 
 Images come back as float tensors ``N x C x H x W`` in ``[0, 1]``; splits are
-stratified and fixed by a seed.
+stratified and fixed by a seed, and :func:`per_class_subset` draws a few
+labelled examples of every class (the few-labels setting of transfer learning).
 """
 from __future__ import annotations
 
-import contextlib
 import os
-import socket
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
+
+from .network import socket_timeout, unreachable_reason
 
 __all__ = [
     "DatasetUnavailable",
@@ -41,6 +42,7 @@ __all__ = [
     "load_faces",
     "load_mnist",
     "load_photo",
+    "per_class_subset",
     "stratified_split",
 ]
 
@@ -154,6 +156,41 @@ def stratified_split(labels: np.ndarray, test_size: float, seed: int) -> tuple[n
     return train_index, test_index
 
 
+def per_class_subset(dataset: ImageDataset, per_class: int, *, seed: int = 0) -> ImageDataset:
+    """A labelled subset with the same number of random samples of every class.
+
+    The few-labels setting of transfer learning and semi-supervised learning:
+    ``per_class`` samples of each class, drawn without replacement, fixed by
+    ``seed``, in shuffled order.
+
+    Args:
+        dataset: an :class:`ImageDataset` with images ``N x C x H x W`` and labels ``N``.
+        per_class: samples to keep of each class, at least 1.
+        seed: seed of the draw; the same seed gives the same subset.
+
+    Returns:
+        An :class:`ImageDataset` of ``per_class * K`` images (``K = len(dataset.classes)``),
+        with the same classes.
+
+    Raises:
+        ValueError: if ``per_class`` is not a positive integer, or a class has
+            fewer than ``per_class`` samples.
+    """
+    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
+        raise ValueError(f"per_class must be a positive integer, got {per_class!r}")
+    rng = np.random.default_rng(seed)
+    labels = dataset.labels.numpy()
+    chosen = []
+    for label in range(len(dataset.classes)):
+        members = np.flatnonzero(labels == label)
+        if len(members) < per_class:
+            raise ValueError(f"class {dataset.classes[label]!r} has {len(members)} samples, "
+                             f"fewer than the {per_class} per class asked for")
+        chosen.append(rng.choice(members, size=int(per_class), replace=False))
+    index = torch.from_numpy(rng.permutation(np.concatenate(chosen)))
+    return ImageDataset(dataset.images[index], dataset.labels[index], dataset.classes)
+
+
 def _split(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], test_size: float, seed: int):
     train_index, test_index = stratified_split(labels, test_size, seed)
     x = torch.as_tensor(images, dtype=torch.float32)
@@ -209,7 +246,7 @@ def _load_full_mnist() -> tuple[ImageDataset, ImageDataset]:
     except RuntimeError:  # not cached yet: download, but only if the network answers
         _require_network("full MNIST", _MNIST_HOSTS, root)
         try:
-            with _socket_timeout(30):
+            with socket_timeout(30):
                 sets = [MNIST(root, train=train, download=True) for train in (True, False)]
         except Exception as error:  # any failure of the download is reported the same way
             raise DatasetUnavailable(_unavailable_message("full MNIST", root, f"the download failed: {error}")) from error
@@ -230,25 +267,9 @@ def _unavailable_message(what: str, root: Path, reason: str) -> str:
 
 def _require_network(what: str, hosts: Sequence[tuple[str, int]], root: Path, timeout: float = 5.0) -> None:
     """Raise DatasetUnavailable unless one of ``hosts`` accepts a connection within ``timeout`` seconds."""
-    reasons = []
-    for host, port in hosts:
-        try:
-            with socket.create_connection((host, port), timeout=timeout):
-                return
-        except OSError as error:
-            reasons.append(f"{host}: {error}")
-    raise DatasetUnavailable(_unavailable_message(what, root, "no network (" + "; ".join(reasons) + ")"))
-
-
-@contextlib.contextmanager
-def _socket_timeout(seconds: float) -> Iterator[None]:
-    """Give every socket opened inside a timeout, so that a stalled download fails instead of hanging."""
-    previous = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(seconds)
-    try:
-        yield
-    finally:
-        socket.setdefaulttimeout(previous)
+    reason = unreachable_reason(hosts, timeout)
+    if reason is not None:
+        raise DatasetUnavailable(_unavailable_message(what, root, reason))
 
 
 # --------------------------------------------------------------------------- scikit-learn digits

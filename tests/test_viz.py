@@ -178,3 +178,15 @@ def test_show_receptive_fields_draws_a_constant_map_in_the_top_colour():
     low, high = fig.axes[0].images[0].get_clim()
     assert (low, high) == (-1.0, 0.0)  # log10(1) = 0 sits at the top of the scale
     assert all(spine.get_visible() for spine in fig.axes[0].spines.values())  # the frame marks the extent
+
+
+def test_show_images_makes_room_for_a_title():
+    images = torch.rand(20, 1, 8, 8)
+    plain = show_images(images, list(range(20)), ncols=10, size=1.0)
+    titled = show_images(images, list(range(20)), ncols=10, size=1.0, title="a title")
+    assert titled.get_size_inches()[1] > plain.get_size_inches()[1]
+    titled.canvas.draw()
+    renderer = titled.canvas.get_renderer()
+    first_row_bottom = min(ax.get_window_extent(renderer).y0 for ax in titled.axes[:10])
+    second_row_titles_top = max(ax.title.get_window_extent(renderer).y1 for ax in titled.axes[10:])
+    assert second_row_titles_top <= first_row_bottom + 1, "a second-row title overlaps the first row"

@@ -38,6 +38,7 @@ from .lenet import (
     lenet5_input,
     map_criterion,
 )
+from .pretrained import WeightsUnavailable, pretrained, pretrained_weights, weights_file
 from .resnet import (
     RESNET_DEPTHS,
     BasicBlock,
@@ -57,7 +58,8 @@ __all__ = [
     "AlexNet", "BasicBlock", "Bottleneck", "C3_CONNECTIONS", "DIGIT_PROTOTYPES", "EuclideanRBF",
     "LENET5_PAPER_CONNECTIONS", "LENET5_PAPER_PARAMETERS", "LENET5_VARIANTS", "LeNet5",
     "PartiallyConnectedConv2d", "RESNET_DEPTHS", "ResNet", "ScaledTanh", "TrainableSubsampling", "VGG",
-    "VGG_DEPTHS", "VGG_STAGES", "ZeroPadShortcut", "alexnet", "c3_connection_table", "digit_prototypes",
-    "lenet5", "lenet5_input", "map_criterion", "resnet", "resnet18", "resnet34", "resnet50", "small_alexnet",
-    "small_plainnet", "small_resnet", "small_vgg", "vgg", "vgg11", "vgg13", "vgg16", "vgg19", "vgg_features",
+    "VGG_DEPTHS", "VGG_STAGES", "WeightsUnavailable", "ZeroPadShortcut", "alexnet", "c3_connection_table",
+    "digit_prototypes", "lenet5", "lenet5_input", "map_criterion", "pretrained", "pretrained_weights", "resnet",
+    "resnet18", "resnet34", "resnet50", "small_alexnet", "small_plainnet", "small_resnet", "small_vgg", "vgg",
+    "vgg11", "vgg13", "vgg16", "vgg19", "vgg_features", "weights_file",
 ]

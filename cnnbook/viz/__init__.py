@@ -18,10 +18,13 @@ plotting code.
 - :mod:`~cnnbook.viz.layer_costs`: :func:`plot_layer_costs`, each weight layer's share of the
   parameters, multiply-adds and output values (:func:`layer_cost_shares` gives the numbers).
 - :mod:`~cnnbook.viz.layer_profile`: :func:`plot_layer_profile`, one value per layer for several networks.
+- :mod:`~cnnbook.viz.budget_curves`: :func:`plot_budget_curves`, a score against the amount of
+  labelled data, one line per method, with the spread over repeats.
 - :mod:`~cnnbook.viz.windows`: :func:`show_sliding_windows`, where each output of a sliding window
   reads its (padded) input, along one dimension; :func:`window_positions`, the same as numbers.
 """
 from .activations import plot_activations
+from .budget_curves import plot_budget_curves
 from .curves import plot_history
 from .feature_maps import show_feature_maps
 from .filters import show_filters
@@ -36,6 +39,7 @@ __all__ = [
     "LAYER_COSTS",
     "layer_cost_shares",
     "plot_activations",
+    "plot_budget_curves",
     "plot_history",
     "plot_layer_costs",
     "plot_layer_profile",

@@ -82,9 +82,10 @@ def show_images(
     ncols = min(ncols, n)
     nrows = math.ceil(n / ncols)
     extra = 0.25 if labels is not None else 0.0
+    title_height = 0.4 if title else 0.0  # room for the suptitle, so that it does not squeeze the rows
     # constrained layout leaves room for every row of titles and the figure title
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows + title_height),
+                             squeeze=False, layout="constrained")
 
     def name(value) -> str:
         value = value.item() if isinstance(value, torch.Tensor) else value
