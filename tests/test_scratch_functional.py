@@ -178,6 +178,7 @@ def test_im2col_col2im_are_adjoint() -> None:
         ((2, 3, 8, 8), (4, 3, 3, 3), dict(padding=-1), r"padding must be >= 0 .*got -1"),
         ((2, 3, 8, 8), (4, 3, 3, 3), dict(stride=(1, 2, 3)), r"stride must be an int or a pair"),
         ((2, 3, 8, 8), (4, 3, 3, 3), dict(groups=0), r"groups must be a positive int, got 0"),
+        ((0, 3, 8, 8), (4, 3, 3, 3), {}, r"x must not be empty .*got shape \(0, 3, 8, 8\)"),
     ],
 )
 def test_conv2d_bad_input(x_shape, w_shape, options, message) -> None:

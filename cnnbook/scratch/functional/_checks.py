@@ -44,8 +44,8 @@ def check_array(x: np.ndarray, name: str, ndim: int, layout: str) -> None:
         layout: the expected layout in words, such as ``"N x C x H x W"``.
 
     Raises:
-        ValueError: if ``x`` is not an ndarray, not floating point, or has the
-            wrong number of dimensions.
+        ValueError: if ``x`` is not an ndarray, not floating point, has the
+            wrong number of dimensions, or is empty along one of them.
     """
     if not isinstance(x, np.ndarray):
         raise ValueError(f"{name} must be a NumPy array ({layout}), got {type(x).__name__}")
@@ -53,6 +53,8 @@ def check_array(x: np.ndarray, name: str, ndim: int, layout: str) -> None:
         raise ValueError(f"{name} must have {ndim} dimensions ({layout}), got shape {x.shape}")
     if not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"{name} must be a floating-point array, got dtype {x.dtype}")
+    if 0 in x.shape:
+        raise ValueError(f"{name} must not be empty ({layout}), got shape {x.shape}")
 
 
 def check_same_dtype(reference: np.ndarray, **others: np.ndarray | None) -> None:
