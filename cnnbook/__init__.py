@@ -14,5 +14,7 @@ Modules (each holds one concept):
   VGG and ResNet at full size (checked against torchvision) and small for the CPU;
   torchvision's pre-trained weights where they can be had (``cnnbook.models.pretrained``).
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
+- :mod:`cnnbook.numerics`: floating-point rounding bounds, the tolerances for comparing two
+  implementations of the same sums of products.
 """
 __version__ = "0.1.0"
