@@ -8,6 +8,8 @@ Modules (each holds one concept):
   backward, optimisers, ``Sequential`` and a gradient checker.
 - :mod:`cnnbook.network`: failing fast without a network (reachability check, socket timeouts).
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
+- :mod:`cnnbook.augment`: random translations of image batches, and batches that apply them
+  afresh every epoch (chapter 14 treats augmentation in full).
 - :mod:`cnnbook.analysis`: output sizes, parameter and multiply-add counts, layer summaries,
   receptive fields (analytic and measured with autograd).
 - :mod:`cnnbook.models`: the model zoo: LeNet-5 (faithful and modern), AlexNet,

@@ -190,3 +190,27 @@ def test_show_images_makes_room_for_a_title():
     first_row_bottom = min(ax.get_window_extent(renderer).y0 for ax in titled.axes[:10])
     second_row_titles_top = max(ax.title.get_window_extent(renderer).y1 for ax in titled.axes[10:])
     assert second_row_titles_top <= first_row_bottom + 1, "a second-row title overlaps the first row"
+def test_plot_confusion_matrix_writes_every_count_and_can_hide_the_diagonal():
+    from cnnbook.viz import plot_confusion_matrix
+
+    matrix = np.array([[50, 2, 0], [1, 45, 4], [0, 0, 48]])
+    fig = plot_confusion_matrix(matrix, ["a", "b", "c"], hide_diagonal=True, title="t")
+    ax = fig.axes[0]
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == sorted(["50", "2", "1", "45", "4", "48"])  # zeros are left blank
+    image = ax.images[0]
+    assert np.ma.is_masked(image.get_array()[0, 0]) and image.get_clim() == (0, 4)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    full = plot_confusion_matrix(torch.tensor(matrix)).axes[0].images[0]
+    assert full.get_clim() == (0, 50)
+
+
+def test_plot_confusion_matrix_errors():
+    from cnnbook.viz import plot_confusion_matrix
+
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion_matrix(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="non-negative"):
+        plot_confusion_matrix(np.array([[1, -1], [0, 1]]))
+    with pytest.raises(ValueError, match="class names"):
+        plot_confusion_matrix(np.eye(2), ["a"])

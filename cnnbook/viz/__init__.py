@@ -7,6 +7,8 @@ plotting code.
 
 - :mod:`~cnnbook.viz.images`: :func:`show_images`, a grid of images with labels and predictions.
 - :mod:`~cnnbook.viz.curves`: :func:`plot_history`, learning curves, training against validation.
+- :mod:`~cnnbook.viz.confusion`: :func:`plot_confusion_matrix`, counts of true against predicted
+  classes, optionally with the diagonal left out so that the mistakes stand out.
 - :mod:`~cnnbook.viz.filters`: :func:`show_filters`, the learned filters of a convolutional layer.
 - :mod:`~cnnbook.viz.feature_maps`: :func:`show_feature_maps`, one image's feature maps at one or
   several depths.
@@ -25,6 +27,7 @@ plotting code.
 """
 from .activations import plot_activations
 from .budget_curves import plot_budget_curves
+from .confusion import plot_confusion_matrix
 from .curves import plot_history
 from .feature_maps import show_feature_maps
 from .filters import show_filters
@@ -40,6 +43,7 @@ __all__ = [
     "layer_cost_shares",
     "plot_activations",
     "plot_budget_curves",
+    "plot_confusion_matrix",
     "plot_history",
     "plot_layer_costs",
     "plot_layer_profile",
