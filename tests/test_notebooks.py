@@ -1,5 +1,6 @@
 """Checks of the book's sources: notebooks stored clean, the table of contents, the repository address."""
 import json
+import sys
 import re
 from pathlib import Path
 
@@ -85,3 +86,11 @@ def test_bibliography_parses_without_duplicates():
     entries = parse_file(str(ROOT / "book" / "references.bib")).entries  # raises on a syntax error
     keys = re.findall(r"^@\w+\{([^,]+),", (ROOT / "book" / "references.bib").read_text(), re.MULTILINE)
     assert len(keys) == len(set(keys)) == len(entries)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_chapter_has_a_cpu_budget(path):
+    sys.path.insert(0, str(ROOT / "tools"))
+    from chapter_budgets import chapter_budget  # the root conftest.py reports run times against these
+
+    assert chapter_budget(path) is not None, f"{path.name}: no CPU budget in conftest.CPU_BUDGET_S"
