@@ -174,6 +174,15 @@ def blas_threads() -> str:
     return ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info() if i["user_api"] == "blas")
 
 
+def report_row(label: str, pair: dict[str, Callable[[], object]], args: argparse.Namespace) -> None:
+    """Time one scratch/torch pair and print a row: the two medians in ms and their ratio."""
+    gate = QuietGate(args.wait_quiet) if args.wait_quiet > 0 else None
+    medians = interleaved_medians(pair, args.repeats, quiet=gate)
+    note = gate.note() if gate else ""
+    print(f"{label:34s} {medians['scratch'] * 1e3:10.2f} {medians['torch'] * 1e3:9.2f} "
+          f"{medians['scratch'] / medians['torch']:6.2f}{note}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
@@ -197,21 +206,11 @@ def main() -> None:
     print(f"{'shape':34s} {'scratch ms':>10s} {'torch ms':>9s} {'ratio':>6s}")
     for shape in CONV_SHAPES:
         n, c_in, c_out, size, kernel, padding = shape
-        gate = QuietGate(args.wait_quiet) if args.wait_quiet > 0 else None
-        medians = interleaved_medians(conv_pair(*shape), args.repeats, quiet=gate)
-        note = gate.note() if gate else ""
-        label = f"N={n}, {c_in}->{c_out}, {size}x{size}, k={kernel}, pad {padding}"
-        print(f"{label:34s} {medians['scratch'] * 1e3:10.2f} {medians['torch'] * 1e3:9.2f} "
-              f"{medians['scratch'] / medians['torch']:6.2f}{note}", flush=True)
+        report_row(f"N={n}, {c_in}->{c_out}, {size}x{size}, k={kernel}, pad {padding}", conv_pair(*shape), args)
     print(f"\nmax_pool2d forward + backward, float32, median of {args.repeats}")
     for shape in POOL_SHAPES:
         n, c, size, kernel = shape
-        gate = QuietGate(args.wait_quiet) if args.wait_quiet > 0 else None
-        medians = interleaved_medians(pool_pair(*shape), args.repeats, quiet=gate)
-        note = gate.note() if gate else ""
-        label = f"N={n}, C={c}, {size}x{size}, k=s={kernel}"
-        print(f"{label:34s} {medians['scratch'] * 1e3:10.2f} {medians['torch'] * 1e3:9.2f} "
-              f"{medians['scratch'] / medians['torch']:6.2f}{note}", flush=True)
+        report_row(f"N={n}, C={c}, {size}x{size}, k=s={kernel}", pool_pair(*shape), args)
     print(f"\nload average at end: {os.getloadavg()[0]:.2f} (above ~2 on 2 cores, other programs competed)")
 
 
