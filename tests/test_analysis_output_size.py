@@ -140,7 +140,7 @@ def test_string_padding():
     (dict(size=32, kernel_size=3, dilation=0), "dilation must be >= 1"),
     (dict(size=32.0, kernel_size=3), "size must be an int"),
     (dict(size=True, kernel_size=3), "size must be an int"),
-    (dict(size=(32, 32, 3), kernel_size=3), "(height, width) pair"),
+    (dict(size=(32, 32, 3), kernel_size=3), "pair of ints (height, width)"),
     (dict(size=32, kernel_size=3, padding="full"), "padding must be"),
     (dict(size=32, kernel_size=3, stride=2, padding="same"), "needs stride 1"),
     (dict(size=4, kernel_size=5), "window spans 5 pixels"),

@@ -4,41 +4,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+import torch
 
-IntOrPair = int | tuple[int, int]
-
-
-def is_int(value: Any) -> bool:
-    """True for Python and NumPy integers, False for bools (which are ints in Python)."""
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def is_pair(value: Any) -> bool:
-    """True for a sequence of two items (a ``(height, width)`` pair), not for a string."""
-    return isinstance(value, Sequence) and not isinstance(value, str) and len(value) == 2
-
-
-def as_pair(value: Any, name: str, minimum: int) -> tuple[int, int]:
-    """Return ``value`` as a ``(height, width)`` pair of ints, each at least ``minimum``.
-
-    Args:
-        value: an int (used for both dimensions) or a pair of ints.
-        name: the argument's name, for the error message.
-        minimum: the smallest value allowed.
-
-    Raises:
-        ValueError: if ``value`` is not an int or a pair of ints, or is below ``minimum``.
-    """
-    if is_int(value):
-        pair = (int(value), int(value))
-    elif is_pair(value) and all(is_int(v) for v in value):
-        pair = (int(value[0]), int(value[1]))
-    else:
-        raise ValueError(f"{name} must be an int or a (height, width) pair of ints, got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{name} must be >= {minimum} in every dimension, got {value!r}")
-    return pair
+from .._arguments import IntOrPair, as_pair, is_int, is_pair  # noqa: F401  (re-exported for the analysis modules)
 
 
 def as_shape(shape: Any, name: str = "input_shape") -> tuple[int, ...]:
@@ -52,3 +20,26 @@ def as_shape(shape: Any, name: str = "input_shape") -> tuple[int, ...]:
     if not all(is_int(d) and d >= 1 for d in shape):
         raise ValueError(f"{name} must hold positive ints only, such as (1, 3, 32, 32), got {tuple(shape)!r}")
     return tuple(int(d) for d in shape)
+
+
+def map_output_shape(output: Any) -> tuple[int, int, int]:
+    """``(C, H, W)`` of a model's output, which must be an ``N x C x H x W`` tensor (else ``ValueError``)."""
+    if not isinstance(output, torch.Tensor) or output.dim() != 4:
+        got = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
+        raise ValueError(f"the model's output must be an N x C x H x W tensor, got {got}")
+    _, channels, height, width = output.shape
+    return channels, height, width
+
+
+def output_unit(unit: Any, height: int, width: int) -> tuple[int, int]:
+    """The unit ``(i, j)`` of an ``height x width`` output map; ``None`` picks the centre.
+
+    Raises:
+        ValueError: if ``unit`` is not a pair of ints inside the map.
+    """
+    if unit is None:
+        return height // 2, width // 2
+    if not (isinstance(unit, Sequence) and len(unit) == 2 and all(is_int(u) for u in unit)
+            and 0 <= unit[0] < height and 0 <= unit[1] < width):
+        raise ValueError(f"unit must be a pair (i, j) with 0 <= i < {height} and 0 <= j < {width}, got {unit!r}")
+    return int(unit[0]), int(unit[1])

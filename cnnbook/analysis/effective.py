@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._checks import is_int
+from ._checks import is_int, map_output_shape, output_unit
 from .feature_maps import _check_images, _device
 
 __all__ = ["effective_receptive_field"]
@@ -77,17 +77,9 @@ def effective_receptive_field(
             x = images[start:start + batch_size].detach().to(device).requires_grad_(True)
             with torch.enable_grad():
                 output = model(x)
-                if not isinstance(output, torch.Tensor) or output.dim() != 4:
-                    got = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-                    raise ValueError(f"the model's output must be an N x C x H x W tensor, got {got}")
-                _, out_channels, height, width = output.shape
+                out_channels, height, width = map_output_shape(output)
                 if start == 0:
-                    if unit is None:
-                        unit = (height // 2, width // 2)
-                    if not (len(unit) == 2 and all(is_int(u) for u in unit)
-                            and 0 <= unit[0] < height and 0 <= unit[1] < width):
-                        raise ValueError(f"unit must be a pair (i, j) with 0 <= i < {height} and "
-                                         f"0 <= j < {width}, got {unit!r}")
+                    unit = output_unit(unit, height, width)
                     if channel is None:
                         channels = list(range(out_channels))
                     elif is_int(channel) and 0 <= channel < out_channels:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import as_pair, as_shape, is_int
+from ._checks import as_pair, as_shape, is_int, map_output_shape, output_unit
 from .output_size import window_count
 from .receptive_field import _POINTWISE_LAYERS
 
@@ -214,18 +214,10 @@ def empirical_receptive_field(
         model.eval()
         with torch.enable_grad():
             output = model(x)
-            if not isinstance(output, torch.Tensor) or output.dim() != 4:
-                got = tuple(output.shape) if isinstance(output, torch.Tensor) else type(output).__name__
-                raise ValueError(f"the model's output must be an N x C x H x W tensor, got {got}")
-            _, channels, height, width = output.shape
+            channels, height, width = map_output_shape(output)
             if not is_int(channel) or not 0 <= channel < channels:
                 raise ValueError(f"channel must be an int in [0, {channels}), got {channel!r}")
-            if unit is None:
-                unit = (height // 2, width // 2)
-            if not (len(unit) == 2 and all(is_int(u) for u in unit)
-                    and 0 <= unit[0] < height and 0 <= unit[1] < width):
-                raise ValueError(f"unit must be a pair (i, j) with 0 <= i < {height} and 0 <= j < {width}, "
-                                 f"got {unit!r}")
+            unit = output_unit(unit, height, width)
             target = output[0, channel, unit[0], unit[1]]
             gradient = None
             if target.requires_grad:

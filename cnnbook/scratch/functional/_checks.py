@@ -10,28 +10,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ..._arguments import as_pair  # noqa: F401  (used by the forward functions)
+
 Pair = int | tuple[int, int] | Sequence[int]
-
-
-def as_pair(value: Pair, name: str, *, minimum: int = 0) -> tuple[int, int]:
-    """Turn an int or an ``(h, w)`` pair into a pair of ints, each ``>= minimum``.
-
-    Raises:
-        ValueError: if ``value`` is neither an int nor two ints, or is below ``minimum``.
-    """
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        pair = (int(value), int(value))
-    elif (
-        isinstance(value, Sequence)
-        and len(value) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in value)
-    ):
-        pair = (int(value[0]), int(value[1]))
-    else:
-        raise ValueError(f"{name} must be an int or a pair of ints (h, w), got {value!r}")
-    if min(pair) < minimum:
-        raise ValueError(f"{name} must be >= {minimum} in each direction, got {value!r}")
-    return pair
 
 
 def check_array(x: np.ndarray, name: str, ndim: int, layout: str) -> None:
