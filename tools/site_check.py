@@ -6,8 +6,9 @@ that does not go to 127.0.0.1 blocked, and reports, page by page:
 
 - JavaScript errors, failed requests and requests that leave the machine;
 - formulas that MathJax did not typeset (raw ``$$``, ``\\(``, ``\\[`` or ``\\begin``
-  left in the visible text, or a ``.math`` element without MathJax output);
-- Mermaid diagrams not rendered to SVG; images that did not load (natural width 0);
+  left in the visible text, or a ``.math`` element without MathJax output) or
+  typeset as a TeX error;
+- Mermaid diagrams not rendered to SVG, or rendered as Mermaid's syntax-error picture; images that did not load (natural width 0);
 - internal links whose file or anchor does not exist;
 - on chapter pages (those built from a notebook): missing Colab, Binder or
   download buttons;
@@ -123,7 +124,10 @@ async () => {
     text: clone.innerText,
     math: Array.from(document.querySelectorAll('.math')).filter(m => !m.querySelector('mjx-container'))
                .map(m => m.textContent.trim().slice(0, 60)),
-    mermaid: diagrams.filter(d => !d.querySelector('svg')).map(d => d.textContent.trim().slice(0, 60)),
+    texErrors: Array.from(document.querySelectorAll('mjx-merror'))
+                    .map(e => (e.getAttribute('data-mjx-error') || e.textContent).slice(0, 80)),
+    mermaid: diagrams.filter(d => !d.querySelector('svg') || d.querySelector('svg[aria-roledescription="error"]'))
+                     .map(d => (d.getAttribute('data-original') || d.textContent).trim().slice(0, 60)),
     images: images.filter(img => !(img.complete && img.naturalWidth > 0)).map(img => img.getAttribute('src')),
     colab: !!document.querySelector('a[href*="colab.research.google.com"]'),
     binder: !!document.querySelector('a[href*="mybinder.org"]'),
@@ -228,6 +232,7 @@ def _check_page(context, base: str, relative: str, report: PageReport, screensho
     if raw:
         problems.append(f"raw TeX left visible: {' '.join(raw)}")
     problems += [f"formula not typeset: {m!r}" for m in found["math"]]
+    problems += [f"formula with a TeX error: {m!r}" for m in found["texErrors"]]
     problems += [f"Mermaid diagram not rendered: {m!r}" for m in found["mermaid"]]
     problems += [f"image not loaded: {src}" for src in found["images"]]
     if found["notebook"]:
