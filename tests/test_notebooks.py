@@ -36,6 +36,14 @@ def test_first_code_cell_sets_up_the_chapter(path):
     )
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_setup_cell_is_collapsed_on_the_website(path):
+    first = next(c for c in load(path)["cells"] if c["cell_type"] == "code")
+    assert "hide-cell" in first.get("metadata", {}).get("tags", []), (
+        f"{path.name}: tag the set-up cell 'hide-cell' so that the chapter starts with its text on the website"
+    )
+
+
 def configured_repository():
     return yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
 

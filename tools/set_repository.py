@@ -8,6 +8,10 @@ both; ``tests/test_notebooks.py`` checks that they agree.
 Usage::
 
     python tools/set_repository.py https://github.com/OWNER/REPO
+
+A ``file:///path/to/a/clone`` address is accepted too: ``tools/colab_simulation.py``
+uses it to run a chapter's set-up cell against a local clone, as Colab would
+against the real repository.
 """
 from __future__ import annotations
 
@@ -22,8 +26,8 @@ NOTEBOOK_LINE = re.compile(r'^REPOSITORY = "[^"]*"', re.MULTILINE)
 
 
 def main(url: str) -> None:
-    if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+", url):
-        raise SystemExit(f"expected https://github.com/OWNER/REPO, got {url!r}")
+    if not re.fullmatch(r"https://github\.com/[\w.-]+/[\w.-]+|file:///\S+", url):
+        raise SystemExit(f"expected https://github.com/OWNER/REPO (or file:///path/to/a/clone), got {url!r}")
     config = ROOT / "_config.yml"
     text = config.read_text()
     section = text.index("repository:")
