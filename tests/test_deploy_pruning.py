@@ -140,3 +140,19 @@ def test_bad_arguments_raise_value_error():
         decompress_weights(compress_weights(net), small_convnet(widths=(4, 4, 4)))
     with pytest.raises(ValueError, match="model must be"):
         compress_weights("net")
+
+
+def test_interleaved_latency_times_every_runner_in_rounds():
+    from cnnbook.deploy import interleaved_latency
+
+    calls = []
+    times = interleaved_latency({"a": lambda: calls.append("a"), "b": lambda: calls.append("b")}, repeats=3, warmup=1)
+    assert calls == ["a", "b"] * 4  # interleaved: a, b, a, b, ... (one warm-up round)
+    assert set(times) == {"a", "b"} and all(len(t) == 3 and (t >= 0).all() for t in times.values())
+    for bad in ({}, {"a": 1}):
+        with pytest.raises(ValueError, match="runners"):
+            interleaved_latency(bad)
+    with pytest.raises(ValueError, match="repeats"):
+        interleaved_latency({"a": lambda: None}, repeats=0)
+    with pytest.raises(ValueError, match="warmup"):
+        interleaved_latency({"a": lambda: None}, warmup=-1)

@@ -14,6 +14,8 @@ One concept per module:
   ``torch.nn.utils.prune``, made permanent) and :func:`sparsity`;
 - :mod:`.channels`: :func:`prune_channels`, structured pruning that removes
   whole convolution channels and returns a smaller dense model;
+- :mod:`.latency`: :func:`interleaved_latency`, timings of several variants
+  taken in interleaved rounds, so that a change of load affects them all alike;
 - :mod:`.compression`: :func:`compress_weights` / :func:`decompress_weights`,
   int8 weights of a pruned model stored with entropy coding (the last two
   stages of Deep Compression).
@@ -24,6 +26,7 @@ first used, so the pruning and compression functions work without them.
 """
 from .channels import prune_channels
 from .compression import compress_weights, decompress_weights
+from .latency import interleaved_latency
 from .onnx_io import export_onnx, load_session, run_onnx
 from .pruning import prune_unstructured, sparsity
 from .quantization import CalibrationBatches, quantize_int8
@@ -35,6 +38,7 @@ __all__ = [
     "decompress_weights",
     "export_onnx",
     "file_size",
+    "interleaved_latency",
     "load_session",
     "prune_channels",
     "prune_unstructured",
