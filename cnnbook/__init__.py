@@ -16,6 +16,8 @@ Modules (each holds one concept):
   VGG and ResNet at full size (checked against torchvision) and small for the CPU;
   torchvision's pre-trained weights where they can be had (``cnnbook.models.pretrained``).
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
+- :mod:`cnnbook.deploy`: ONNX export and ONNX Runtime inference, int8 quantization, unstructured
+  and channel pruning, compressed weights, file sizes and fair latency measurements.
 - :mod:`cnnbook.numerics`: floating-point rounding bounds, the tolerances for comparing two
   implementations of the same sums of products.
 """

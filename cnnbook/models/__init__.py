@@ -21,6 +21,7 @@ them. Small variants share the signature ``(in_channels=1, num_classes=10,
 width=...)`` (with ``depth`` first for the ResNets).
 """
 from .alexnet import AlexNet, alexnet, small_alexnet
+from .convnet import small_convnet
 from .lenet import (
     C3_CONNECTIONS,
     DIGIT_PROTOTYPES,
@@ -60,6 +61,6 @@ __all__ = [
     "PartiallyConnectedConv2d", "RESNET_DEPTHS", "ResNet", "ScaledTanh", "TrainableSubsampling", "VGG",
     "VGG_DEPTHS", "VGG_STAGES", "WeightsUnavailable", "ZeroPadShortcut", "alexnet", "c3_connection_table",
     "digit_prototypes", "lenet5", "lenet5_input", "map_criterion", "pretrained", "pretrained_weights", "resnet",
-    "resnet18", "resnet34", "resnet50", "small_alexnet", "small_plainnet", "small_resnet", "small_vgg", "vgg",
+    "resnet18", "resnet34", "resnet50", "small_alexnet", "small_convnet", "small_plainnet", "small_resnet", "small_vgg", "vgg",
     "vgg11", "vgg13", "vgg16", "vgg19", "vgg_features", "weights_file",
 ]
