@@ -12,9 +12,11 @@ module                  full size                                small (CPU)
 :mod:`.alexnet`         ``alexnet()``                            ``small_alexnet()``
 :mod:`.vgg`             ``vgg(depth, batch_norm)``, ``vgg16()``  ``small_vgg()``
 :mod:`.resnet`          ``resnet18/34/50()``, ``resnet(depth)``  ``small_resnet(depth)``, ``small_plainnet(depth)``
+:mod:`.mobilenet`       ``mobilenet_v2(num_classes)``            ``small_mobilenet_v2()``, ``small_strided_convnet()``
+:mod:`.attention`       (blocks: SE, spatial, ViT)               ``small_attention_cnn()``, ``small_vit()``
 ======================  =======================================  ==========================================
 
-The full-size AlexNet, VGG and ResNet have the same parameters, with the
+The full-size AlexNet, VGG, ResNet and MobileNet v2 have the same parameters, with the
 same names and shapes, as torchvision's builders (``weights=None``), so
 their parameter counts are equal and torchvision's state dicts load into
 them. Small variants share the signature ``(in_channels=1, num_classes=10,
@@ -22,6 +24,20 @@ width=...)`` (with ``depth`` first for the ResNets).
 """
 from .alexnet import AlexNet, alexnet, small_alexnet
 from .convnet import small_convnet
+from .attention import (
+    ATTENTION_KINDS,
+    MultiHeadSelfAttention,
+    PatchEmbedding,
+    SpatialAttention,
+    SqueezeExcitation,
+    TransformerBlock,
+    VisionTransformer,
+    attention,
+    patchify,
+    permute_patches,
+    small_attention_cnn,
+    small_vit,
+)
 from .lenet import (
     C3_CONNECTIONS,
     DIGIT_PROTOTYPES,
@@ -38,6 +54,17 @@ from .lenet import (
     lenet5,
     lenet5_input,
     map_criterion,
+)
+from .mobilenet import (
+    MOBILENET_V2_SETTING,
+    ConvBNActivation,
+    DepthwiseSeparableConv,
+    InvertedResidual,
+    MobileNetV2,
+    make_divisible,
+    mobilenet_v2,
+    small_strided_convnet,
+    small_mobilenet_v2,
 )
 from .pretrained import WeightsUnavailable, pretrained, pretrained_weights, weights_file
 from .resnet import (
@@ -63,4 +90,11 @@ __all__ = [
     "digit_prototypes", "lenet5", "lenet5_input", "map_criterion", "pretrained", "pretrained_weights", "resnet",
     "resnet18", "resnet34", "resnet50", "small_alexnet", "small_convnet", "small_plainnet", "small_resnet", "small_vgg", "vgg",
     "vgg11", "vgg13", "vgg16", "vgg19", "vgg_features", "weights_file",
+    # depthwise separable convolutions and MobileNets
+    "MOBILENET_V2_SETTING", "ConvBNActivation", "DepthwiseSeparableConv", "InvertedResidual", "MobileNetV2",
+    "make_divisible", "mobilenet_v2", "small_mobilenet_v2", "small_strided_convnet",
+    # attention
+    "ATTENTION_KINDS", "MultiHeadSelfAttention", "PatchEmbedding", "SpatialAttention", "SqueezeExcitation",
+    "TransformerBlock", "VisionTransformer", "attention", "patchify", "permute_patches", "small_attention_cnn",
+    "small_vit",
 ]
