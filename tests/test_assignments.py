@@ -92,6 +92,18 @@ def test_there_are_five_assignments():
     assert len(MASTERS) == 5, [p.name for p in MASTERS]
 
 
+@pytest.mark.parametrize("master", MASTERS, ids=lambda p: p.stem)
+def test_master_is_stored_clean_and_installs_like_the_chapters(master):
+    import yaml
+
+    code = [c for c in _cells(master) if c["cell_type"] == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), "stored with outputs"
+    first = _source(code[0])
+    assert "REPOSITORY = " in first and "pip" in first and "setup_notebook(" in first and "otter.Notebook(" in first
+    url = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    assert re.findall(r'^REPOSITORY = "([^"]*)"', first, re.MULTILINE) == [url], "run tools/set_repository.py"
+
+
 def test_solution_gets_full_marks(graded):
     scores = graded["solution_scores"]
     assert sorted(scores) == sorted(_questions(graded["master"])), scores
