@@ -2,8 +2,9 @@
 
 The address is kept in ``_config.yml`` (``repository.url``). Notebooks cannot
 read that file when they run in Colab, so each notebook's set-up cell holds a
-copy in the line ``REPOSITORY = "..."``. This script writes the address into
-both; ``tests/test_notebooks.py`` checks that they agree.
+copy in the line ``REPOSITORY = "..."``, and so does each assignment's master
+notebook (``assignments/<name>/<name>.ipynb``). This script writes the address into
+both; ``tests/test_notebooks.py`` and ``tests/test_assignments.py`` check that they agree.
 
 Usage::
 
@@ -33,7 +34,8 @@ def main(url: str) -> None:
     section = text.index("repository:")
     head, tail = text[:section], text[section:]
     config.write_text(head + URL_LINE.sub(lambda m: m.group(1) + url + m.group(3), tail, count=1))
-    for path in sorted((ROOT / "book").glob("*.ipynb")):
+    notebooks = [*(ROOT / "book").glob("*.ipynb"), *(ROOT / "assignments").glob("*/*.ipynb")]  # chapters, assignments
+    for path in sorted(notebooks):
         notebook = json.loads(path.read_text())
         for cell in notebook["cells"]:
             source = "".join(cell["source"])
