@@ -26,7 +26,7 @@ from . import DatasetUnavailable, ImageDataset, _require_network, _unavailable_m
 from ..network import socket_timeout
 
 __all__ = ["IDENTITY_TRAITS", "load_face_identities", "split_identities", "synthetic_face_identities",
-           "synthetic_faces"]
+           "synthetic_faces", "verification_pairs"]
 
 #: The numbers that make up a synthetic identity, and their ranges (in face units: the face is about 2 wide).
 IDENTITY_TRAITS = {
@@ -236,3 +236,56 @@ def split_identities(dataset: ImageDataset, num_unseen: int, *, seed: int = 0) -
         labels = torch.from_numpy(renumber[dataset.labels[mask].numpy()])
         parts.append(ImageDataset(dataset.images[mask], labels, tuple(dataset.classes[i] for i in ids)))
     return parts[0], parts[1]
+
+
+def verification_pairs(labels, *, num_folds: int = 10, pairs_per_fold: int = 300,
+                       seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Matched and mismatched pairs of images in folds of disjoint identities, as in LFW's View 2.
+
+    The identities are dealt at random into ``num_folds`` folds; each fold gets
+    ``pairs_per_fold`` *matched* pairs (two different images of one of its
+    identities) and as many *mismatched* pairs (images of two different
+    identities of the fold), all distinct. No identity appears in two folds, so a
+    threshold chosen on some folds has never seen the people of another.
+
+    Args:
+        labels: integer identity ``(N,)`` of each image (a tensor or an array).
+        num_folds: number of folds, at least 2.
+        pairs_per_fold: matched pairs per fold, and as many mismatched ones.
+        seed: seed of every random choice.
+
+    Returns:
+        ``(first, second, same, fold)``: image indices ``(P,)`` and ``(P,)``,
+        booleans ``(P,)`` (True for a matched pair) and fold numbers ``(P,)``,
+        with ``P = 2 * num_folds * pairs_per_fold``.
+
+    Raises:
+        ValueError: on bad counts, or a fold with too few distinct pairs of either kind.
+    """
+    labels = np.asarray(labels)
+    for name, value in (("num_folds", num_folds), ("pairs_per_fold", pairs_per_fold)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    identities = np.unique(labels)
+    if num_folds < 2 or identities.size < 2 * num_folds:
+        raise ValueError(f"num_folds must be at least 2 and at most half the {identities.size} identities, "
+                         f"got {num_folds}")
+    rng = np.random.default_rng([seed, 4])
+    groups = np.array_split(rng.permutation(identities), num_folds)
+    first, second, same, fold = [], [], [], []
+    for number, group in enumerate(groups):
+        members = np.flatnonzero(np.isin(labels, group))
+        i, j = np.triu_indices(members.size, k=1)
+        i, j = members[i], members[j]
+        matched = np.flatnonzero(labels[i] == labels[j])
+        mismatched = np.flatnonzero(labels[i] != labels[j])
+        if matched.size < pairs_per_fold or mismatched.size < pairs_per_fold:
+            raise ValueError(f"fold {number} has {matched.size} matched and {mismatched.size} mismatched pairs, "
+                             f"fewer than the {pairs_per_fold} asked for")
+        chosen = np.r_[rng.choice(matched, pairs_per_fold, replace=False),
+                       rng.choice(mismatched, pairs_per_fold, replace=False)]
+        first.append(i[chosen])
+        second.append(j[chosen])
+        same.append(np.r_[np.ones(pairs_per_fold, bool), np.zeros(pairs_per_fold, bool)])
+        fold.append(np.full(2 * pairs_per_fold, number))
+    return np.concatenate(first), np.concatenate(second), np.concatenate(same), np.concatenate(fold)
