@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
+from .checks import as_int, as_number
 
 __all__ = ["AugmentedBatches", "affine_warp", "random_affine"]
 
@@ -141,10 +142,7 @@ def random_affine(images: torch.Tensor, *, translate: float = 0.0, rotate: float
     limits = {"translate": (translate, math.inf), "rotate": (rotate, 180.0), "scale": (scale, 1.0),
               "squeeze": (squeeze, 1.0), "shear": (shear, math.inf)}
     for name, (value, upper) in limits.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value \
-                or value > upper or (upper == 1.0 and value == 1.0):
-            bound = f"in [0, {upper:g})" if upper == 1.0 else (f"in [0, {upper:g}]" if upper < math.inf else ">= 0")
-            raise ValueError(f"{name} must be a number {bound}, got {value!r}")
+        as_number(name, value, 0, None if upper == math.inf else upper, strict_maximum=upper == 1.0)
     n = len(images)
 
     def uniform(half_width: float, *shape: int) -> torch.Tensor:
@@ -185,8 +183,7 @@ class AugmentedBatches:
         if not isinstance(labels, torch.Tensor) or labels.shape != images.shape[:1]:
             got = f"shape {tuple(labels.shape)}" if isinstance(labels, torch.Tensor) else type(labels).__name__
             raise ValueError(f"labels must be a tensor of shape ({images.shape[0]},) to match the images, got {got}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        batch_size = as_int("batch_size", batch_size)
         # Kept under private names: ``cnnbook.train.batches`` slices any object with public
         # ``images`` and ``labels`` tensors itself, which would skip the transform.
         self._images, self._labels = images, labels

@@ -95,7 +95,7 @@ def test_show_filters_colour_and_chosen_channels_and_modules():
     assert [ax.get_title() for ax in _drawn(fig)] == ["a", "b"] and _drawn(fig)[0].images[0].get_array().shape == (3, 3)
     with pytest.raises(ValueError, match="6 input channels; pass input_channel"):
         show_filters(nn.Conv2d(6, 2, 3))
-    with pytest.raises(ValueError, match=r"input_channel must be an int in \[0, 6\)"):
+    with pytest.raises(ValueError, match=r"input_channel must be an integer in \[0, 5\], got 6"):
         show_filters(nn.Conv2d(6, 2, 3), input_channel=6)
     with pytest.raises(ValueError, match="C_out x C_in x k_h x k_w"):
         show_filters(torch.zeros(3, 3))

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._checks import IntOrPair, as_pair, is_int
+from ..checks import IntOrPair, as_int, as_pair, is_int
 
 __all__ = [
     "batchnorm2d_macs",
@@ -41,9 +41,7 @@ __all__ = [
 
 
 def _positive_int(value: object, name: str) -> int:
-    if not is_int(value) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return int(value)
+    return as_int(name, value)
 
 
 def _check_groups(in_channels: int, out_channels: int, groups: object) -> int:

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import as_pair, as_shape, is_int, map_output_shape, output_unit
+from ..checks import as_pair, as_shape, is_int, map_output_shape, output_unit
 from .output_size import window_count
 from .receptive_field import _POINTWISE_LAYERS
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ._checks import as_shape
+from ..checks import as_shape
 from .output_size import window_count
 from .receptive_field import _POINTWISE_LAYERS, _geometry, _is_chain
 

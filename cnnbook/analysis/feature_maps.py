@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 
 import torch
 from torch import nn
+from ..checks import as_int
+from ..utils import model_device
 
 __all__ = ["feature_maps", "layer_names"]
 
@@ -44,11 +46,6 @@ def _resolve(model: nn.Module, names: Sequence[str]) -> list[nn.Module]:
         shown = ", ".join(repr(n) for n in known[:16]) + (", ..." if len(known) > 16 else "")
         raise ValueError(f"the model has no layer named {missing[0]!r}; expected one of {shown}")
     return [modules[name] for name in names]
-
-
-def _device(model: nn.Module) -> torch.device:
-    parameter = next(iter(list(model.parameters()) + list(model.buffers())), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 def iterate_feature_maps(model: nn.Module, images: torch.Tensor, layers: Sequence[str], *,
@@ -84,10 +81,9 @@ def iterate_feature_maps(model: nn.Module, images: torch.Tensor, layers: Sequenc
     layers = list(layers)
     if not layers:
         raise ValueError("layers must name at least one layer, got none")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    batch_size = as_int("batch_size", batch_size)
     modules = _resolve(model, layers)
-    device = _device(model)
+    device = model_device(model)
     recorded: dict[str, torch.Tensor] = {}
 
     def hook_for(name: str):

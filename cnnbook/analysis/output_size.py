@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._checks import IntOrPair, as_pair, is_pair
+from ..checks import IntOrPair, as_pair, is_pair
 
 __all__ = ["conv_output_size", "conv_transpose_output_size"]
 

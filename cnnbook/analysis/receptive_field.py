@@ -36,7 +36,7 @@ from typing import Any
 
 from torch import nn
 
-from ._checks import IntOrPair, as_pair, as_shape, is_int
+from ..checks import IntOrPair, as_pair, as_shape, is_int
 from ._table import html_table, text_table
 from .output_size import window_count
 

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import is_int
+from ..checks import as_int, is_int
 from .feature_maps import _check_images, iterate_feature_maps
 from .receptive_field import ReceptiveFieldRow, receptive_field
 
@@ -132,9 +132,7 @@ def top_patches(
     response = torch.cat(responses)  # N x len(channels) x H' x W'
     n, _, height, width = response.shape
     candidates = n if one_per_image else n * height * width
-    if isinstance(k, bool) or not is_int(k) or not 1 <= k <= candidates:
-        what = "images" if one_per_image else "positions"
-        raise ValueError(f"k must be an int in [1, {candidates}] (the number of {what}), got {k!r}")
+    k = as_int("k", k, 1, candidates)  # at most the number of images (or of positions)
     results = [_cut(field, int(c), response[:, index], images, k, one_per_image, fill)
                for index, c in enumerate(channels)]
     return results[0] if single else results
