@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..network import socket_timeout, unreachable_reason
+from .._network import socket_timeout, unreachable_reason
 from ..checks import as_int, as_number, fail
 
 __all__ = [

@@ -27,7 +27,7 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from ..network import socket_timeout, unreachable_reason
+from .._network import socket_timeout, unreachable_reason
 from ..utils import progress_enabled
 from ..checks import as_number
 
