@@ -28,6 +28,7 @@ __all__ = [
     "check_array",
     "check_choice",
     "check_dout",
+    "check_image_batch",
     "check_images",
     "check_probability",
     "check_same_dtype",
@@ -214,6 +215,18 @@ def output_unit(unit: Any, height: int, width: int) -> tuple[int, int]:
     if not (is_pair(unit) and all(is_int(u) for u in unit) and 0 <= unit[0] < height and 0 <= unit[1] < width):
         fail("unit", f"a pair (i, j) with 0 <= i < {height} and 0 <= j < {width}", unit)
     return int(unit[0]), int(unit[1])
+
+
+def check_image_batch(images: Any, name: str = "images") -> None:
+    """Raise ``ValueError`` unless ``images`` is a non-empty float tensor ``N x C x H x W``."""
+    import torch
+
+    if not isinstance(images, torch.Tensor) or images.dim() != 4 or not images.is_floating_point():
+        got = (f"a {images.dtype} tensor of shape {tuple(images.shape)}" if isinstance(images, torch.Tensor)
+               else type(images).__name__)
+        raise ValueError(f"{name} must be a float tensor N x C x H x W, got {got}")
+    if len(images) == 0:
+        raise ValueError(f"{name} must hold at least one image, got an empty batch")
 
 
 # --------------------------------------------------------------------------- tensors inside models

@@ -145,7 +145,7 @@ def metric_name(metric: Metric | None) -> str | None:
     return "metric" if name == "<lambda>" else name
 
 
-@dataclass
+@dataclass(init=False)
 class History:
     """What :func:`fit` records: one entry per epoch, and the loss and learning rate per step.
 
@@ -179,6 +179,21 @@ class History:
     step_lr: list[float] = field(default_factory=list)
     best_epoch: int | None = None
 
+    def __init__(self, *, metric: str | None = "accuracy", best_epoch: int | None = None,
+                 **lists: list[float]) -> None:
+        # the metric's lists may be given under its own name (train_accuracy=...) or as train_metric / val_metric
+        if metric is not None:
+            for part in ("train", "val"):
+                if f"{part}_{metric}" in lists:
+                    lists[f"{part}_metric"] = lists.pop(f"{part}_{metric}")
+        names = [name for name in self.__dataclass_fields__ if name not in ("metric", "best_epoch")]
+        unknown = sorted(set(lists) - set(names))
+        if unknown:
+            raise TypeError(f"History got unknown fields {unknown}; its fields are {names} and train_/val_{metric}")
+        self.metric, self.best_epoch = metric, best_epoch
+        for name in names:
+            setattr(self, name, list(lists.get(name, [])))
+
     def __len__(self) -> int:
         return len(self.epoch)
 
@@ -204,12 +219,6 @@ class History:
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> "History":
         """The inverse of :meth:`as_dict`."""
-        values = dict(values)
-        metric = values.get("metric", "accuracy")
-        if metric is not None:
-            for part in ("train", "val"):
-                if f"{part}_{metric}" in values:
-                    values[f"{part}_metric"] = values.pop(f"{part}_{metric}")
         return cls(**values)
 
 

@@ -378,3 +378,6 @@ def test_history_round_trips_through_a_dict():
     assert history.train_accuracy == [0.75]
     assert History.from_dict(history.as_dict()) == history
     assert History.from_dict(history.as_dict()).train_accuracy == [0.75]
+    assert History(train_accuracy=[0.5]).train_metric == [0.5]  # the metric's own name works when building too
+    with pytest.raises(TypeError, match="unknown fields"):
+        History(train_f1=[0.5])

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 
 import torch
 from torch import nn
-from ..checks import as_int
+from ..checks import as_int, check_image_batch
 from ..utils import model_device
 
 __all__ = ["feature_maps", "layer_names"]
@@ -27,15 +27,6 @@ def layer_names(model: nn.Module) -> list[str]:
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     return [name for name, _ in model.named_modules() if name]
-
-
-def _check_images(images: torch.Tensor) -> None:
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or not images.is_floating_point():
-        got = (f"a {images.dtype} tensor of shape {tuple(images.shape)}" if isinstance(images, torch.Tensor)
-               else type(images).__name__)
-        raise ValueError(f"images must be a float tensor N x C x H x W, got {got}")
-    if len(images) == 0:
-        raise ValueError("images must hold at least one image, got an empty batch")
 
 
 def _resolve(model: nn.Module, names: Sequence[str]) -> list[nn.Module]:
@@ -74,7 +65,7 @@ def iterate_feature_maps(model: nn.Module, images: torch.Tensor, layers: Sequenc
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_images(images)
+    check_image_batch(images)
     if isinstance(layers, str):
         raise ValueError(f"layers must be a sequence of layer names, got the single string {layers!r}; "
                          f"write [{layers!r}]")

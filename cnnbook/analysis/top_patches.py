@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checks import as_int, is_int
-from .feature_maps import _check_images, iterate_feature_maps
+from ..checks import as_int, check_image_batch, is_int
+from .feature_maps import iterate_feature_maps
 from .receptive_field import ReceptiveFieldRow, receptive_field
 
 __all__ = ["TopPatches", "top_patches"]
@@ -108,7 +108,7 @@ def top_patches(
             channel of its output, or ``k`` is not in ``1 .. number of
             candidates`` (images, or positions with ``one_per_image=False``).
     """
-    _check_images(images)
+    check_image_batch(images)
     if not isinstance(layer, str) or not layer:
         raise ValueError(f"layer must be the qualified name of a layer (a non-empty str), got {layer!r}")
     single = is_int(channel)

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ..checks import as_int, is_int, map_output_shape, output_unit
+from ..checks import as_int, check_image_batch, is_int, map_output_shape, output_unit
 from ..utils import model_device
-from .feature_maps import _check_images
 
 __all__ = ["effective_receptive_field"]
 
@@ -63,7 +62,7 @@ def effective_receptive_field(
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_images(images)
+    check_image_batch(images)
     batch_size = as_int("batch_size", batch_size)
     device = model_device(model)
     total = torch.zeros(images.shape[-2:], dtype=torch.float64)
