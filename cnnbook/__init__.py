@@ -10,7 +10,7 @@ Modules (each holds one concept):
 - ``cnnbook._network`` (private): failing fast without a network, for the data and pre-trained weights.
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
 - :mod:`cnnbook.augment`: random translations of image batches, and batches that apply them
-  afresh every epoch (chapter 14 treats augmentation in full).
+  afresh every epoch.
 - :mod:`cnnbook.analysis`: output sizes, parameter and multiply-add counts, layer summaries,
   receptive fields (analytic and measured with autograd).
 - :mod:`cnnbook.models`: the model zoo: LeNet-5 (faithful and modern), AlexNet,

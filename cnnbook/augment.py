@@ -1,7 +1,7 @@
 """Small random distortions of in-memory image batches, drawn afresh every epoch.
 
-Chapter 14 treats data augmentation in full with ``torchvision.transforms.v2``.
-Earlier chapters need only the distortions LeCun et al. (1998) already used
+Data augmentation in general is better served by ``torchvision.transforms.v2``;
+this module holds only the distortions LeCun et al. (1998) already used
 to enlarge MNIST: small planar affine transformations (translation, rotation,
 scaling, squeezing, shearing), drawn *per image* (torchvision's transforms,
 applied to a batch tensor, move every image of the batch the same way). This

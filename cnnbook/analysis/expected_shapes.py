@@ -12,8 +12,8 @@ from the rules each kind of layer follows:
 - ``Flatten`` multiplies the dimensions it merges;
 - ``Linear`` replaces the last dimension ``D_in`` by ``D_out``.
 
-That the predictions equal the measurements is what chapter 2 asserts: the
-formula is the whole story of how shapes change through a chain.
+The predictions equal the shapes PyTorch produces (the unit tests check it on
+random chains): the formula is the whole story of how shapes change through a chain.
 """
 from __future__ import annotations
 

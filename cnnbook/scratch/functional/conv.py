@@ -17,7 +17,7 @@ The forward pass copies the windows into a matrix (``im2col``, see
 backward pass reuses the window matrix: ``dw`` is the product of the output
 gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
 ``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
-the flipped kernel; the two are equal (chapter 16 derives both), and we take
+the flipped kernel; the two are equal, and we take
 the one that moves less memory.
 """
 from __future__ import annotations
