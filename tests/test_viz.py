@@ -214,3 +214,17 @@ def test_plot_confusion_matrix_errors():
         plot_confusion_matrix(np.array([[1, -1], [0, 1]]))
     with pytest.raises(ValueError, match="class names"):
         plot_confusion_matrix(np.eye(2), ["a"])
+
+
+def test_panel_grid_gives_exactly_the_panels_asked_for():
+    from cnnbook.viz.grid import panel_grid
+
+    fig, axes = panel_grid(5, 3, width=1.0, height=2.0, extra_height=0.5)
+    assert len(axes) == 5 and all(ax.get_visible() for ax in axes)
+    assert sum(ax.get_visible() for ax in fig.axes) == 5 and len(fig.axes) == 6  # the sixth cell is hidden
+    assert tuple(fig.get_size_inches()) == pytest.approx((3.0, 2 * 2.0 + 0.5))
+    fig, axes = panel_grid(2, 8, width=1.0, height=1.0)
+    assert len(fig.axes) == 2  # never more columns than panels
+    with pytest.raises(ValueError, match="ncols must be a positive integer, got 0"):
+        panel_grid(2, 0, width=1.0, height=1.0)
+    plt.close("all")

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
 from ..checks import as_int, is_int
 
 __all__ = ["show_feature_maps"]

@@ -1,14 +1,15 @@
 """Learned filters: the weights of a convolutional layer drawn as small images."""
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
+
 from ..checks import as_int
+from .grid import panel_grid
 
 __all__ = ["show_filters"]
 
@@ -73,14 +74,10 @@ def show_filters(
     ncols = as_int("ncols", ncols)
     if titles is not None and len(titles) != out_channels:
         raise ValueError(f"got {len(titles)} titles for {out_channels} filters")
-    ncols = min(ncols, out_channels)
-    nrows = math.ceil(out_channels / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.2) * nrows), squeeze=False)
+    fig, axes = panel_grid(out_channels, ncols, width=size, height=size + 0.2)
     limit = float(np.abs(array).max()) or 1.0
-    for index, ax in enumerate(axes.flat):
+    for index, ax in enumerate(axes):
         ax.axis("off")
-        if index >= out_channels:
-            continue
         kernel = array[index]
         if kernel.shape[0] == 1:
             ax.imshow(kernel[0], cmap=cmap, vmin=-limit, vmax=limit)
