@@ -27,18 +27,11 @@ from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
-from .checks import as_int, as_number
+from .checks import as_int, as_number, check_image_batch
 
 __all__ = ["AugmentedBatches", "affine_warp", "random_affine"]
 
 Batch = tuple[torch.Tensor, torch.Tensor]
-
-
-def _check_images(images: torch.Tensor) -> None:
-    if not isinstance(images, torch.Tensor) or images.ndim != 4 or not images.is_floating_point():
-        got = f"a {images.dtype} tensor of shape {tuple(images.shape)}" if isinstance(images, torch.Tensor) \
-            else type(images).__name__
-        raise ValueError(f"images must be a float tensor N x C x H x W, got {got}")
 
 
 def affine_warp(images: torch.Tensor, *, rotation: torch.Tensor | None = None, scale: torch.Tensor | None = None,
@@ -72,7 +65,7 @@ def affine_warp(images: torch.Tensor, *, rotation: torch.Tensor | None = None, s
         ValueError: on a bad ``images`` tensor, a parameter of the wrong shape,
             or a non-positive ``scale`` or ``squeeze``.
     """
-    _check_images(images)
+    check_image_batch(images)
     n, _, h, w = images.shape
     options = dict(dtype=images.dtype, device=images.device)
 
@@ -138,7 +131,7 @@ def random_affine(images: torch.Tensor, *, translate: float = 0.0, rotate: float
     Raises:
         ValueError: on a bad ``images`` tensor or a range outside the limits above.
     """
-    _check_images(images)
+    check_image_batch(images)
     limits = {"translate": (translate, math.inf), "rotate": (rotate, 180.0), "scale": (scale, 1.0),
               "squeeze": (squeeze, 1.0), "shear": (shear, math.inf)}
     for name, (value, upper) in limits.items():
@@ -184,16 +177,14 @@ class AugmentedBatches:
             got = f"shape {tuple(labels.shape)}" if isinstance(labels, torch.Tensor) else type(labels).__name__
             raise ValueError(f"labels must be a tensor of shape ({images.shape[0]},) to match the images, got {got}")
         batch_size = as_int("batch_size", batch_size)
-        # Kept under private names: ``cnnbook.train.batches`` slices any object with public
-        # ``images`` and ``labels`` tensors itself, which would skip the transform.
-        self._images, self._labels = images, labels
+        self.images, self.labels = images, labels  # the stored, undistorted samples
         self.batch_size, self.transform, self.generator = batch_size, transform, generator
 
     def __len__(self) -> int:
-        return math.ceil(len(self._labels) / self.batch_size)
+        return math.ceil(len(self.labels) / self.batch_size)
 
     def __iter__(self) -> Iterator[Batch]:
-        order = torch.randperm(len(self._labels), generator=self.generator)
+        order = torch.randperm(len(self.labels), generator=self.generator)
         for start in range(0, len(order), self.batch_size):
             index = order[start:start + self.batch_size]
-            yield self.transform(self._images[index]), self._labels[index]
+            yield self.transform(self.images[index]), self.labels[index]
