@@ -404,6 +404,8 @@ def fit(
             file as ``checkpoint``): the model, optimiser, scheduler, scaler,
             history and random-number state are restored and training goes on
             from the next epoch, on the same trajectory as an uninterrupted run.
+            (An :class:`EarlyStopping`'s record of its best epoch is not in the
+            checkpoint: a resumed run starts that record afresh.)
 
     Returns:
         The :class:`History`. With early stopping the model ends holding the
