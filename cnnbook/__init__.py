@@ -6,10 +6,11 @@ Modules (each holds one concept):
 - :mod:`cnnbook.data`: every dataset the book uses, offline by default.
 - :mod:`cnnbook.scratch`: the from-scratch NumPy engine: every layer forward and
   backward, optimisers, ``Sequential`` and a gradient checker.
-- :mod:`cnnbook.network`: failing fast without a network (reachability check, socket timeouts).
+- :mod:`cnnbook.checks`: the argument checks every module uses (one rule, one wording).
+- ``cnnbook._network`` (private): failing fast without a network, for the data and pre-trained weights.
 - :mod:`cnnbook.train`: the one training loop, ``fit`` / ``evaluate``.
 - :mod:`cnnbook.augment`: random translations of image batches, and batches that apply them
-  afresh every epoch (chapter 14 treats augmentation in full).
+  afresh every epoch.
 - :mod:`cnnbook.analysis`: output sizes, parameter and multiply-add counts, layer summaries,
   receptive fields (analytic and measured with autograd).
 - :mod:`cnnbook.models`: the model zoo: LeNet-5 (faithful and modern), AlexNet,

@@ -1,7 +1,7 @@
 """Small random distortions of in-memory image batches, drawn afresh every epoch.
 
-Chapter 14 treats data augmentation in full with ``torchvision.transforms.v2``.
-Earlier chapters need only the distortions LeCun et al. (1998) already used
+Data augmentation in general is better served by ``torchvision.transforms.v2``;
+this module holds only the distortions LeCun et al. (1998) already used
 to enlarge MNIST: small planar affine transformations (translation, rotation,
 scaling, squeezing, shearing), drawn *per image* (torchvision's transforms,
 applied to a batch tensor, move every image of the batch the same way). This
@@ -27,17 +27,11 @@ from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
+from .checks import as_int, as_number, check_image_batch
 
 __all__ = ["AugmentedBatches", "affine_warp", "random_affine"]
 
 Batch = tuple[torch.Tensor, torch.Tensor]
-
-
-def _check_images(images: torch.Tensor) -> None:
-    if not isinstance(images, torch.Tensor) or images.ndim != 4 or not images.is_floating_point():
-        got = f"a {images.dtype} tensor of shape {tuple(images.shape)}" if isinstance(images, torch.Tensor) \
-            else type(images).__name__
-        raise ValueError(f"images must be a float tensor N x C x H x W, got {got}")
 
 
 def affine_warp(images: torch.Tensor, *, rotation: torch.Tensor | None = None, scale: torch.Tensor | None = None,
@@ -71,7 +65,7 @@ def affine_warp(images: torch.Tensor, *, rotation: torch.Tensor | None = None, s
         ValueError: on a bad ``images`` tensor, a parameter of the wrong shape,
             or a non-positive ``scale`` or ``squeeze``.
     """
-    _check_images(images)
+    check_image_batch(images)
     n, _, h, w = images.shape
     options = dict(dtype=images.dtype, device=images.device)
 
@@ -137,14 +131,11 @@ def random_affine(images: torch.Tensor, *, translate: float = 0.0, rotate: float
     Raises:
         ValueError: on a bad ``images`` tensor or a range outside the limits above.
     """
-    _check_images(images)
+    check_image_batch(images)
     limits = {"translate": (translate, math.inf), "rotate": (rotate, 180.0), "scale": (scale, 1.0),
               "squeeze": (squeeze, 1.0), "shear": (shear, math.inf)}
     for name, (value, upper) in limits.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value \
-                or value > upper or (upper == 1.0 and value == 1.0):
-            bound = f"in [0, {upper:g})" if upper == 1.0 else (f"in [0, {upper:g}]" if upper < math.inf else ">= 0")
-            raise ValueError(f"{name} must be a number {bound}, got {value!r}")
+        as_number(name, value, 0, None if upper == math.inf else upper, strict_maximum=upper == 1.0)
     n = len(images)
 
     def uniform(half_width: float, *shape: int) -> torch.Tensor:
@@ -185,18 +176,15 @@ class AugmentedBatches:
         if not isinstance(labels, torch.Tensor) or labels.shape != images.shape[:1]:
             got = f"shape {tuple(labels.shape)}" if isinstance(labels, torch.Tensor) else type(labels).__name__
             raise ValueError(f"labels must be a tensor of shape ({images.shape[0]},) to match the images, got {got}")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-        # Kept under private names: ``cnnbook.train.batches`` slices any object with public
-        # ``images`` and ``labels`` tensors itself, which would skip the transform.
-        self._images, self._labels = images, labels
+        batch_size = as_int("batch_size", batch_size)
+        self.images, self.labels = images, labels  # the stored, undistorted samples
         self.batch_size, self.transform, self.generator = batch_size, transform, generator
 
     def __len__(self) -> int:
-        return math.ceil(len(self._labels) / self.batch_size)
+        return math.ceil(len(self.labels) / self.batch_size)
 
     def __iter__(self) -> Iterator[Batch]:
-        order = torch.randperm(len(self._labels), generator=self.generator)
+        order = torch.randperm(len(self.labels), generator=self.generator)
         for start in range(0, len(order), self.batch_size):
             index = order[start:start + self.batch_size]
-            yield self.transform(self._images[index]), self._labels[index]
+            yield self.transform(self.images[index]), self.labels[index]

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._arguments import IntOrPair, as_pair
+from .checks import IntOrPair, as_pair
 
 __all__ = ["convolution_matrix", "is_doubly_block_toeplitz", "is_toeplitz"]
 

@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from .checks import as_int
 
 __all__ = ["gamma", "matmul_difference_bound", "unit_roundoff"]
 
@@ -72,8 +73,7 @@ def gamma(n: int, dtype: Any) -> float:
     Raises:
         ValueError: if ``n`` is negative or not an int, or ``n u >= 1`` (no bound exists).
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    n = as_int("n", n, 0)
     nu = int(n) * unit_roundoff(dtype)
     if nu >= 1:
         raise ValueError(f"n * u = {nu:.3g} >= 1: the bound needs fewer terms than 1/u for this dtype")

@@ -17,8 +17,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from .checks import as_int
 
-__all__ = ["seed_everything", "get_device", "setup_notebook", "Timer", "time_call", "progress_enabled"]
+__all__ = [
+    "Timer", "get_device", "model_device", "progress_bar", "progress_enabled", "seed_everything", "setup_notebook",
+    "time_call",
+]
 
 
 def seed_everything(seed: int = 0) -> np.random.Generator:
@@ -34,9 +38,7 @@ def seed_everything(seed: int = 0) -> np.random.Generator:
     Raises:
         ValueError: if ``seed`` is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    seed = int(seed)
+    seed = as_int("seed", seed, 0)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device
@@ -117,8 +119,7 @@ def time_call(fn: Callable[[], Any], *, repeat: int = 5, warmup: int = 1) -> flo
     Raises:
         ValueError: if ``repeat < 1`` or ``warmup < 0``.
     """
-    if repeat < 1 or warmup < 0:
-        raise ValueError(f"need repeat >= 1 and warmup >= 0, got repeat={repeat}, warmup={warmup}")
+    repeat, warmup = as_int("repeat", repeat), as_int("warmup", warmup, 0)
     sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     for _ in range(warmup):
         fn()
@@ -158,6 +159,31 @@ def progress_enabled(progress: bool | None = None) -> bool:
     if any(os.environ.get(name) for name in _FRONTEND_VARIABLES):
         return True
     return bool(getattr(sys.stderr, "isatty", lambda: False)())
+
+
+def progress_bar(iterable: Any = None, *, progress: bool | None = None, **options: Any) -> Any:
+    """A ``tqdm.auto`` progress bar, drawn only when :func:`progress_enabled` says so.
+
+    The bar is always a real ``tqdm`` object (``disable=True`` when hidden), so
+    code may call ``set_postfix`` or ``update`` on it either way.
+
+    Args:
+        iterable: what to iterate over, or ``None`` for a bar updated by hand (pass ``total=``).
+        progress: ``True`` / ``False`` to decide, ``None`` to follow :func:`progress_enabled`.
+        **options: passed on to ``tqdm`` (``desc``, ``total``, ``unit``, ``leave``...).
+    """
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, disable=not progress_enabled(progress), **options)
+
+
+def model_device(model: torch.nn.Module) -> torch.device:
+    """The device of ``model``'s first parameter (or buffer); the CPU for a model with neither."""
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    return torch.device("cpu")
 
 
 def setup_notebook(seed: int = 0, *, device: str | None = None) -> torch.device:

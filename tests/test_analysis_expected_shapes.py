@@ -89,5 +89,5 @@ def test_errors_name_the_layer_and_what_it_expected():
         expected_shapes(nn.Sequential(), (1, 1, 8, 8))
     with pytest.raises(ValueError, match="torch.nn.Module"):
         expected_shapes("not a model", (1, 1, 8, 8))
-    with pytest.raises(ValueError, match="positive ints"):
+    with pytest.raises(ValueError, match="positive integers"):
         expected_shapes(nn.ReLU(), (1, 0, 8, 8))

@@ -133,14 +133,14 @@ def test_string_padding():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    (dict(size=0, kernel_size=3), "size must be >= 1"),
-    (dict(size=32, kernel_size=0), "kernel_size must be >= 1"),
-    (dict(size=32, kernel_size=3, stride=0), "stride must be >= 1"),
-    (dict(size=32, kernel_size=3, padding=-1), "padding must be >= 0"),
-    (dict(size=32, kernel_size=3, dilation=0), "dilation must be >= 1"),
+    (dict(size=0, kernel_size=3), "size must be an integer >= 1"),
+    (dict(size=32, kernel_size=0), "kernel_size must be an integer >= 1"),
+    (dict(size=32, kernel_size=3, stride=0), "stride must be an integer >= 1"),
+    (dict(size=32, kernel_size=3, padding=-1), "padding must be an integer >= 0"),
+    (dict(size=32, kernel_size=3, dilation=0), "dilation must be an integer >= 1"),
     (dict(size=32.0, kernel_size=3), "size must be an int"),
     (dict(size=True, kernel_size=3), "size must be an int"),
-    (dict(size=(32, 32, 3), kernel_size=3), "pair of ints (height, width)"),
+    (dict(size=(32, 32, 3), kernel_size=3), "pair of them (height, width), got (32, 32, 3)"),
     (dict(size=32, kernel_size=3, padding="full"), "padding must be"),
     (dict(size=32, kernel_size=3, stride=2, padding="same"), "needs stride 1"),
     (dict(size=4, kernel_size=5), "window spans 5 pixels"),

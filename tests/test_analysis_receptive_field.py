@@ -333,7 +333,7 @@ def test_bad_shapes_and_empty_models():
     chain = nn.Sequential(nn.Conv2d(1, 1, 3))
     with pytest.raises(ValueError, match=r"\(N, C, H, W\) or \(C, H, W\), got \(224, 224\)"):
         receptive_field(chain, (224, 224))
-    with pytest.raises(ValueError, match="positive ints"):
+    with pytest.raises(ValueError, match="positive integers"):
         receptive_field(chain, (1, 1, 0, 8))
     with pytest.raises(ValueError, match="no layers"):
         receptive_field(nn.Sequential(), (1, 1, 8, 8))

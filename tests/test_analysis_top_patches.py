@@ -105,9 +105,9 @@ def test_bad_input():
         top_patches(model, "0.3.1", 4, images)
     with pytest.raises(ValueError, match="channel must be an int or a non-empty sequence"):
         top_patches(model, "0.3.1", [], images)
-    with pytest.raises(ValueError, match=r"k must be an int in \[1, 40\] \(the number of images\)"):
+    with pytest.raises(ValueError, match=r"k must be an integer in \[1, 40\], got 41"):
         top_patches(model, "0.3.1", 0, images, k=41)
-    with pytest.raises(ValueError, match=r"k must be an int in \[1, 1440\] \(the number of positions\)"):
+    with pytest.raises(ValueError, match=r"k must be an integer in \[1, 1440\], got 0"):
         top_patches(model, "0.3.1", 0, images, k=0, one_per_image=False)
     with pytest.raises(ValueError, match="N x C x H x W"):
         top_patches(model, "0.3.1", 0, images[0])

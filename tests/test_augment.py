@@ -141,12 +141,12 @@ def test_augmented_batches_cover_every_sample_once_per_pass_with_fresh_draws():
 
 
 def test_fit_applies_the_transform_instead_of_slicing_the_tensors_itself():
-    # cnnbook.train.batches slices any object with public images/labels tensors; the
-    # augmented batches must reach fit as an iterable so that the transform runs.
+    # The augmented batches hold public images/labels tensors, but they are batches already:
+    # cnnbook.train.batches must pass them through (by type), so that the transform runs.
     applied = []
     data = AugmentedBatches(torch.rand(8, 1, 4, 4), torch.randint(0, 2, (8,)), 4,
                             lambda x: applied.append(1) or x)
-    assert batches(data, 4, shuffle=True) is data
+    assert batches(data, shuffle=True) is data
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(16, 2))
     fit(model, data, epochs=2, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), device="cpu", progress=False)
     assert len(applied) == 4

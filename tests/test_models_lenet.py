@@ -235,7 +235,7 @@ def test_modern_with_other_class_counts_and_channels():
 
 def test_wrong_input_size_is_refused_with_the_expected_size():
     model = lenet5("faithful")
-    with pytest.raises(ValueError, match=r"32 x 32.*got 28 x 28"):
+    with pytest.raises(ValueError, match=r"32 x 32 images, got shape \(1, 1, 28, 28\)"):
         model(torch.randn(1, 1, 28, 28))
     with pytest.raises(ValueError, match=r"N x 1 x H x W.*\(1, 3, 32, 32\)"):
         model(torch.randn(1, 3, 32, 32))

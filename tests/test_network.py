@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from cnnbook.network import socket_timeout, unreachable_reason
+from cnnbook._network import socket_timeout, unreachable_reason
 
 
 class _Connection:

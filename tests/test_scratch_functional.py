@@ -174,10 +174,10 @@ def test_im2col_col2im_are_adjoint() -> None:
         ((2, 6, 8, 8), (3, 3, 3, 3), dict(groups=2), r"groups=2 must divide the output channels, but w has C_out=3"),
         ((2, 3, 4, 4), (4, 3, 7, 3), dict(padding=1), r"kernel of extent \(7, 3\).*padded input of size \(6, 6\)"),
         ((2, 3, 4, 4), (4, 3, 3, 3), dict(dilation=3), r"kernel of extent \(7, 7\).*padded input of size \(4, 4\)"),
-        ((2, 3, 8, 8), (4, 3, 3, 3), dict(stride=0), r"stride must be >= 1 .*got 0"),
-        ((2, 3, 8, 8), (4, 3, 3, 3), dict(padding=-1), r"padding must be >= 0 .*got -1"),
-        ((2, 3, 8, 8), (4, 3, 3, 3), dict(stride=(1, 2, 3)), r"stride must be an int or a pair"),
-        ((2, 3, 8, 8), (4, 3, 3, 3), dict(groups=0), r"groups must be a positive int, got 0"),
+        ((2, 3, 8, 8), (4, 3, 3, 3), dict(stride=0), r"stride must be an integer >= 1 .*got 0"),
+        ((2, 3, 8, 8), (4, 3, 3, 3), dict(padding=-1), r"padding must be an integer >= 0 .*got -1"),
+        ((2, 3, 8, 8), (4, 3, 3, 3), dict(stride=(1, 2, 3)), r"stride must be an integer >= 1 or a pair"),
+        ((2, 3, 8, 8), (4, 3, 3, 3), dict(groups=0), r"groups must be a positive integer, got 0"),
         ((0, 3, 8, 8), (4, 3, 3, 3), {}, r"x must not be empty .*got shape \(0, 3, 8, 8\)"),
     ],
 )
@@ -257,7 +257,7 @@ def test_pooling_bad_input(forward) -> None:
         forward(np.zeros((8, 8)), 2)
     with pytest.raises(ValueError, match=r"kernel of extent \(5, 5\) .*padded input of size \(4, 4\)"):
         forward(np.zeros((1, 1, 4, 4)), 5)
-    with pytest.raises(ValueError, match=r"kernel_size must be >= 1"):
+    with pytest.raises(ValueError, match=r"kernel_size must be an integer >= 1"):
         forward(np.zeros((1, 1, 4, 4)), 0)
 
 
@@ -418,7 +418,7 @@ def test_dropout_identity_in_eval_and_edge_probabilities() -> None:
 
 
 def test_dropout_bad_input() -> None:
-    with pytest.raises(ValueError, match=r"p must be a probability in \[0, 1\], got 1.5"):
+    with pytest.raises(ValueError, match=r"p must be a number in \[0, 1\], got 1.5"):
         F.dropout_forward(np.zeros(3), 1.5, training=True, rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match=r"rng must be a numpy.random.Generator in training, got NoneType"):
         F.dropout_forward(np.zeros(3), 0.5, training=True)

@@ -192,11 +192,16 @@ def test_a_short_training_run_learns(mnist) -> None:
         L.Flatten(), L.Linear(400, 84, rng=rng), L.ReLU(), L.Linear(84, 10, rng=rng),
     )
     optimizer = scratch.Adam(model.parameters(), lr=2e-3)
-    history = model.fit(optimizer, x, y, epochs=3, batch_size=32, validation=(x_test, y_test), rng=rng, progress=False)
-    assert set(history) == {"loss", "accuracy", "seconds", "val_loss", "val_accuracy"}
-    assert all(len(v) == 3 for v in history.values())
-    assert history["loss"][0] > 2 * history["loss"][-1]  # the loss falls clearly
-    _, accuracy = scratch.evaluate(model, x_test, y_test)
+    history = model.fit((x, y), (x_test, y_test), epochs=3, optimizer=optimizer, batch_size=32, rng=rng,
+                        progress=False)
+    # the same keys as cnnbook.train.History.as_dict(), so one plotting helper serves both engines
+    from cnnbook.train import History
+
+    assert set(history) <= set(History().as_dict())
+    assert all(len(v) == 3 for v in history.values()) and history["epoch"] == [1, 2, 3]
+    assert history["lr"] == [2e-3] * 3
+    assert history["train_loss"][0] > 2 * history["train_loss"][-1]  # the loss falls clearly
+    accuracy = scratch.evaluate(model, (x_test, y_test))["accuracy"]
     assert accuracy == history["val_accuracy"][-1]
     assert accuracy > 0.8  # chance is 0.1
 
@@ -205,7 +210,9 @@ def test_fit_bad_arguments() -> None:
     model = scratch.Sequential(L.Flatten(), L.Linear(4, 2, rng=0))
     optimizer = scratch.SGD(model.parameters())
     x = np.zeros((3, 1, 2, 2), dtype=np.float32)
-    with pytest.raises(ValueError, match=r"x and y must have the same length, got 3 and 2"):
-        scratch.fit(model, optimizer, x, np.zeros(2, dtype=int))
-    with pytest.raises(ValueError, match=r"batch_size must be a positive int, got 0"):
-        scratch.fit(model, optimizer, x, np.zeros(3, dtype=int), batch_size=0)
+    with pytest.raises(ValueError, match=r"x and y must have the same, non-zero length, got 3 and 2"):
+        scratch.fit(model, (x, np.zeros(2, dtype=int)), epochs=1, optimizer=optimizer)
+    with pytest.raises(ValueError, match=r"batch_size must be a positive integer, got 0"):
+        scratch.fit(model, (x, np.zeros(3, dtype=int)), epochs=1, optimizer=optimizer, batch_size=0)
+    with pytest.raises(ValueError, match=r"epochs must be a positive integer, got True"):
+        scratch.fit(model, (x, np.zeros(3, dtype=int)), epochs=True, optimizer=optimizer)

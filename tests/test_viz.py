@@ -95,7 +95,7 @@ def test_show_filters_colour_and_chosen_channels_and_modules():
     assert [ax.get_title() for ax in _drawn(fig)] == ["a", "b"] and _drawn(fig)[0].images[0].get_array().shape == (3, 3)
     with pytest.raises(ValueError, match="6 input channels; pass input_channel"):
         show_filters(nn.Conv2d(6, 2, 3))
-    with pytest.raises(ValueError, match=r"input_channel must be an int in \[0, 6\)"):
+    with pytest.raises(ValueError, match=r"input_channel must be an integer in \[0, 5\], got 6"):
         show_filters(nn.Conv2d(6, 2, 3), input_channel=6)
     with pytest.raises(ValueError, match="C_out x C_in x k_h x k_w"):
         show_filters(torch.zeros(3, 3))
@@ -214,3 +214,17 @@ def test_plot_confusion_matrix_errors():
         plot_confusion_matrix(np.array([[1, -1], [0, 1]]))
     with pytest.raises(ValueError, match="class names"):
         plot_confusion_matrix(np.eye(2), ["a"])
+
+
+def test_panel_grid_gives_exactly_the_panels_asked_for():
+    from cnnbook.viz.grid import panel_grid
+
+    fig, axes = panel_grid(5, 3, width=1.0, height=2.0, extra_height=0.5)
+    assert len(axes) == 5 and all(ax.get_visible() for ax in axes)
+    assert sum(ax.get_visible() for ax in fig.axes) == 5 and len(fig.axes) == 6  # the sixth cell is hidden
+    assert tuple(fig.get_size_inches()) == pytest.approx((3.0, 2 * 2.0 + 0.5))
+    fig, axes = panel_grid(2, 8, width=1.0, height=1.0)
+    assert len(fig.axes) == 2  # never more columns than panels
+    with pytest.raises(ValueError, match="ncols must be a positive integer, got 0"):
+        panel_grid(2, 0, width=1.0, height=1.0)
+    plt.close("all")

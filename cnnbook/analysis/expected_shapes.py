@@ -12,8 +12,8 @@ from the rules each kind of layer follows:
 - ``Flatten`` multiplies the dimensions it merges;
 - ``Linear`` replaces the last dimension ``D_in`` by ``D_out``.
 
-That the predictions equal the measurements is what chapter 2 asserts: the
-formula is the whole story of how shapes change through a chain.
+The predictions equal the shapes PyTorch produces (the unit tests check it on
+random chains): the formula is the whole story of how shapes change through a chain.
 """
 from __future__ import annotations
 
@@ -23,16 +23,16 @@ from dataclasses import dataclass
 
 from torch import nn
 
-from ._checks import as_shape
-from .output_size import window_count
-from .receptive_field import _POINTWISE_LAYERS, _geometry, _is_chain
+from ..checks import as_shape
+from ..sliding_windows import window_count
+from .layer_geometry import POINTWISE_LAYERS, is_chain, layer_geometry
 
 __all__ = ["ShapeRow", "expected_shapes"]
 
 Shape = tuple[int, ...]
 
 # Layers that keep their input's shape, beyond those acting on each position separately.
-_SAME_SHAPE: tuple[type[nn.Module], ...] = _POINTWISE_LAYERS + (
+_SAME_SHAPE: tuple[type[nn.Module], ...] = POINTWISE_LAYERS + (
     nn.Softmax, nn.LogSoftmax, nn.Softmin, nn.BatchNorm1d, nn.Dropout1d, nn.Dropout3d,
 )
 _ADAPTIVE_POOLS = (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)
@@ -60,14 +60,14 @@ class ShapeRow:
 
 def _layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The layers of a chain in the order they run, nested Sequentials flattened, with qualified names."""
-    if not _is_chain(model):
+    if not is_chain(model):
         return [("", model)]
     layers: list[tuple[str, nn.Module]] = []
 
     def walk(module: nn.Module, prefix: str) -> None:
         for child_name, child in module.named_children():
             name = f"{prefix}.{child_name}" if prefix else child_name
-            if _is_chain(child):
+            if is_chain(child):
                 walk(child, name)
             else:
                 layers.append((name, child))
@@ -90,7 +90,7 @@ def _next_shape(module: nn.Module, shape: Shape, where: str) -> Shape:
             raise ValueError(f"{where} expects {module.num_features} channels in dimension 1 but would receive "
                              f"shape {shape}")
         return shape
-    geometry = _geometry(module)  # a convolution, pooling or padding layer: a window slides over H and W
+    geometry = layer_geometry(module)  # a convolution, pooling or padding layer: a window slides over H and W
     if geometry is not None:
         _require_image(shape, where)
         n, c, h, w = shape

@@ -12,6 +12,8 @@ from collections.abc import Iterator, Sequence
 
 import torch
 from torch import nn
+from ..checks import as_int, check_image_batch
+from ..utils import model_device
 
 __all__ = ["feature_maps", "layer_names"]
 
@@ -27,15 +29,6 @@ def layer_names(model: nn.Module) -> list[str]:
     return [name for name, _ in model.named_modules() if name]
 
 
-def _check_images(images: torch.Tensor) -> None:
-    if not isinstance(images, torch.Tensor) or images.dim() != 4 or not images.is_floating_point():
-        got = (f"a {images.dtype} tensor of shape {tuple(images.shape)}" if isinstance(images, torch.Tensor)
-               else type(images).__name__)
-        raise ValueError(f"images must be a float tensor N x C x H x W, got {got}")
-    if len(images) == 0:
-        raise ValueError("images must hold at least one image, got an empty batch")
-
-
 def _resolve(model: nn.Module, names: Sequence[str]) -> list[nn.Module]:
     modules = dict(model.named_modules())
     missing = [name for name in names if not name or name not in modules]
@@ -44,11 +37,6 @@ def _resolve(model: nn.Module, names: Sequence[str]) -> list[nn.Module]:
         shown = ", ".join(repr(n) for n in known[:16]) + (", ..." if len(known) > 16 else "")
         raise ValueError(f"the model has no layer named {missing[0]!r}; expected one of {shown}")
     return [modules[name] for name in names]
-
-
-def _device(model: nn.Module) -> torch.device:
-    parameter = next(iter(list(model.parameters()) + list(model.buffers())), None)
-    return parameter.device if parameter is not None else torch.device("cpu")
 
 
 def iterate_feature_maps(model: nn.Module, images: torch.Tensor, layers: Sequence[str], *,
@@ -77,17 +65,16 @@ def iterate_feature_maps(model: nn.Module, images: torch.Tensor, layers: Sequenc
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_images(images)
+    check_image_batch(images)
     if isinstance(layers, str):
         raise ValueError(f"layers must be a sequence of layer names, got the single string {layers!r}; "
                          f"write [{layers!r}]")
     layers = list(layers)
     if not layers:
         raise ValueError("layers must name at least one layer, got none")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    batch_size = as_int("batch_size", batch_size)
     modules = _resolve(model, layers)
-    device = _device(model)
+    device = model_device(model)
     recorded: dict[str, torch.Tensor] = {}
 
     def hook_for(name: str):

@@ -36,40 +36,16 @@ from typing import Any
 
 from torch import nn
 
-from ._checks import IntOrPair, as_pair, as_shape, is_int
+from ..checks import IntOrPair, as_pair, as_shape, is_int
 from ._table import html_table, text_table
-from .output_size import window_count
+from ..sliding_windows import window_count
+from .layer_geometry import LayerGeometry, is_chain, layer_geometry
 
 __all__ = ["ReceptiveFieldRow", "ReceptiveFieldTable", "receptive_field"]
 
 Pair = tuple[int, int]
 
 
-@dataclass(frozen=True)
-class _Geometry:
-    """How a layer slides over its input, per dimension (height, width)."""
-
-    kernel: Pair
-    stride: Pair
-    pad_start: Pair  # (top, left)
-    pad_end: Pair  # (bottom, right)
-    dilation: Pair
-    ceil_mode: bool = False
-
-
-_POINTWISE = _Geometry((1, 1), (1, 1), (0, 0), (0, 0), (1, 1))
-
-# Layers that act on each position separately (spatially 1 x 1, stride 1).
-# Batch normalization counts as such in evaluation mode, where its statistics are fixed.
-_POINTWISE_LAYERS: tuple[type[nn.Module], ...] = (
-    nn.Identity, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU,
-    nn.SiLU, nn.Mish, nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Hardswish, nn.Hardsigmoid, nn.Hardshrink,
-    nn.Softshrink, nn.Tanhshrink, nn.Softplus, nn.Softsign, nn.LogSigmoid, nn.Threshold, nn.Softmax2d,
-    nn.Dropout, nn.Dropout2d, nn.AlphaDropout, nn.FeatureAlphaDropout, nn.BatchNorm2d, nn.LocalResponseNorm,
-)
-_PADDING_LAYERS: tuple[type[nn.Module], ...] = (
-    nn.ConstantPad2d, nn.ZeroPad2d, nn.ReflectionPad2d, nn.ReplicationPad2d, nn.CircularPad2d,
-)
 
 # Why the layers receptive_field refuses cannot be part of the chain.
 _REASONS: tuple[tuple[tuple[type[nn.Module], ...], str], ...] = (
@@ -93,38 +69,6 @@ _SUPPORTED = ("Conv2d, MaxPool2d, AvgPool2d, 2-D padding layers (ZeroPad2d, ...)
               "each position separately (activations, BatchNorm2d, Dropout, Identity), chained in nn.Sequential")
 
 
-def _geometry(module: nn.Module) -> _Geometry | None:
-    """The sliding-window geometry of a supported layer, or None."""
-    if isinstance(module, nn.Conv2d):
-        kernel, dilation = as_pair(module.kernel_size, "kernel_size", 1), as_pair(module.dilation, "dilation", 1)
-        if module.padding == "same":  # PyTorch puts the odd pixel of an even total at the end
-            total = tuple(d * (k - 1) for d, k in zip(dilation, kernel))
-            start = tuple(t // 2 for t in total)
-            end = tuple(t - s for t, s in zip(total, start))
-        elif module.padding == "valid":
-            start = end = (0, 0)
-        else:
-            start = end = as_pair(module.padding, "padding", 0)
-        return _Geometry(kernel, as_pair(module.stride, "stride", 1), start, end, dilation)
-    if isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)):
-        kernel = as_pair(module.kernel_size, "kernel_size", 1)
-        stride = as_pair(module.stride if module.stride is not None else module.kernel_size, "stride", 1)
-        padding = as_pair(module.padding, "padding", 0)
-        dilation = as_pair(getattr(module, "dilation", 1), "dilation", 1)
-        return _Geometry(kernel, stride, padding, padding, dilation, bool(module.ceil_mode))
-    if isinstance(module, _PADDING_LAYERS):
-        left, right, top, bottom = module.padding
-        return _Geometry((1, 1), (1, 1), (top, left), (bottom, right), (1, 1))
-    if isinstance(module, _POINTWISE_LAYERS):
-        return _POINTWISE
-    return None
-
-
-def _is_chain(module: nn.Module) -> bool:
-    """A plain nn.Sequential (or a subclass that keeps Sequential's forward): its layers run one after the other."""
-    return isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward
-
-
 def _refusal(name: str, module: nn.Module) -> ValueError:
     kind = type(module).__name__
     for types, reason in _REASONS:
@@ -144,7 +88,7 @@ class _Found(Exception):
     """Raised inside the walk of a chain when the layer named by ``until`` has been reached."""
 
 
-def _chain(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Module, _Geometry]]:
+def _chain(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Module, LayerGeometry]]:
     """The layers of a chain, nested Sequentials flattened, with their qualified names and geometry.
 
     With ``until``, the walk stops after the layer (or nested chain) of that
@@ -152,9 +96,9 @@ def _chain(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Mod
     """
     if until is not None and not isinstance(until, str):
         raise ValueError(f"until must be the qualified name of a layer (a str such as 'features.3'), got {until!r}")
-    if not _is_chain(model):
-        if _geometry(model) is not None and until is None:  # a single layer is a chain of one
-            return [("", model, _geometry(model))]
+    if not is_chain(model):
+        if layer_geometry(model) is not None and until is None:  # a single layer is a chain of one
+            return [("", model, layer_geometry(model))]
         raise ValueError(
             f"receptive_field needs a chain of layers, an nn.Sequential (nesting allowed, such as "
             f"torchvision's vgg16().features); got a {type(model).__name__}, which defines its own forward(), "
@@ -167,15 +111,15 @@ def _chain(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Mod
         if until not in names:
             shown = ", ".join(repr(n) for n in names[:12]) + (", ..." if len(names) > 12 else "")
             raise ValueError(f"until={until!r} names no layer of the model; expected one of {shown}")
-    layers: list[tuple[str, nn.Module, _Geometry]] = []
+    layers: list[tuple[str, nn.Module, LayerGeometry]] = []
 
     def walk(module: nn.Module, prefix: str) -> None:
         for child_name, child in module.named_children():
             name = f"{prefix}.{child_name}" if prefix else child_name
-            if _is_chain(child):
+            if is_chain(child):
                 walk(child, name)
             else:
-                geometry = _geometry(child)
+                geometry = layer_geometry(child)
                 if geometry is None:
                     raise _refusal(name, child)
                 layers.append((name, child, geometry))

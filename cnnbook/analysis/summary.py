@@ -15,9 +15,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from ._checks import as_shape
+from ..checks import as_shape
 from ._table import format_count, format_short, html_table, text_table
-from .counts import count_parameters, layer_macs
+from .costs import count_parameters, layer_macs
 
 __all__ = ["LayerRow", "ModelSummary", "summary"]
 

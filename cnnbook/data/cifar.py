@@ -17,7 +17,7 @@ import torch
 
 from . import DatasetUnavailable, ImageDataset, _require_network, _split, _unavailable_message, data_dir, \
     full_data_requested
-from ..network import socket_timeout
+from .._network import socket_timeout
 
 __all__ = ["CIFAR10_CLASSES", "COLOUR_SHAPE_CLASSES", "colour_shapes", "load_cifar10"]
 

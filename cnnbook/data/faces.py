@@ -23,7 +23,7 @@ import torch
 
 from . import DatasetUnavailable, ImageDataset, _require_network, _unavailable_message, data_dir, \
     full_data_requested
-from ..network import socket_timeout
+from .._network import socket_timeout
 
 __all__ = ["IDENTITY_TRAITS", "load_face_identities", "split_identities", "synthetic_face_identities",
            "synthetic_faces", "verification_pairs"]

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._checks import check_images, check_positive_int, check_probability
+from ..checks import check_images, as_int, check_probability
 
 __all__ = ["AlexNet", "alexnet", "small_alexnet"]
 
@@ -67,7 +67,7 @@ class AlexNet(nn.Module):
             raise ValueError(f"AlexNet has five convolutions, so channels needs 5 entries, got {list(channels)}")
         for name, value in [("in_channels", in_channels), ("num_classes", num_classes), ("hidden", hidden),
                             ("pool_size", pool_size)] + [(f"channels[{i}]", c) for i, c in enumerate(channels)]:
-            check_positive_int(name, value)
+            as_int(name, value)
         check_probability("dropout", dropout)
         c1, c2, c3, c4, c5 = channels
         self.in_channels = in_channels
@@ -144,7 +144,7 @@ def small_alexnet(in_channels: int = 1, num_classes: int = 10, width: int = 16, 
         An :class:`AlexNet` mapping ``N x in_channels x H x W`` (``H, W >= 15``)
         to ``N x num_classes`` logits.
     """
-    check_positive_int("width", width)
+    as_int("width", width)
     return AlexNet((width, 2 * width, 3 * width, 3 * width, 2 * width), first_kernel=5, first_stride=1,
                    first_padding=2, second_kernel=5, pool_size=2, hidden=hidden, in_channels=in_channels,
                    num_classes=num_classes, dropout=dropout)

@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_choice, check_images, check_positive_int
+from ..checks import check_choice, check_images, as_int
 
 __all__ = [
     "ATTENTION_KINDS",
@@ -72,8 +72,8 @@ class SqueezeExcitation(nn.Module):
 
     def __init__(self, channels: int, reduction: int = 16) -> None:
         super().__init__()
-        check_positive_int("channels", channels)
-        check_positive_int("reduction", reduction)
+        as_int("channels", channels)
+        as_int("reduction", reduction)
         self.channels = channels
         hidden = max(1, channels // reduction)
         self.fc1 = nn.Linear(channels, hidden)
@@ -103,7 +103,7 @@ class SpatialAttention(nn.Module):
 
     def __init__(self, kernel_size: int = 7) -> None:
         super().__init__()
-        check_positive_int("kernel_size", kernel_size)
+        as_int("kernel_size", kernel_size)
         if kernel_size % 2 == 0:
             raise ValueError(f"kernel_size must be odd, got {kernel_size}")
         self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2)
@@ -186,7 +186,7 @@ class PatchEmbedding(nn.Module):
 
     def __init__(self, in_channels: int, patch_size: int, dim: int) -> None:
         super().__init__()
-        check_positive_int("patch_size", patch_size)
+        as_int("patch_size", patch_size)
         self.patch_size = patch_size
         self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
 
@@ -211,8 +211,8 @@ class MultiHeadSelfAttention(nn.Module):
 
     def __init__(self, dim: int, heads: int) -> None:
         super().__init__()
-        check_positive_int("dim", dim)
-        check_positive_int("heads", heads)
+        as_int("dim", dim)
+        as_int("heads", heads)
         if dim % heads:
             raise ValueError(f"dim must be a multiple of heads, got dim={dim}, heads={heads}")
         self.heads = heads
@@ -246,7 +246,7 @@ class TransformerBlock(nn.Module):
 
     def __init__(self, dim: int, heads: int, mlp_ratio: int = 2) -> None:
         super().__init__()
-        check_positive_int("mlp_ratio", mlp_ratio)
+        as_int("mlp_ratio", mlp_ratio)
         self.norm1 = nn.LayerNorm(dim)
         self.attn = MultiHeadSelfAttention(dim, heads)
         self.norm2 = nn.LayerNorm(dim)
@@ -286,7 +286,7 @@ class VisionTransformer(nn.Module):
         super().__init__()
         for name, value in (("image_size", image_size), ("patch_size", patch_size), ("depth", depth),
                             ("num_classes", num_classes), ("in_channels", in_channels)):
-            check_positive_int(name, value)
+            as_int(name, value)
         if image_size % patch_size:
             raise ValueError(f"patch_size={patch_size} must divide image_size={image_size}")
         self.image_size, self.patch_size, self.in_channels = image_size, patch_size, in_channels
@@ -345,7 +345,7 @@ def small_attention_cnn(in_channels: int = 1, num_classes: int = 10, width: int 
         ValueError: on an unknown ``attention_kind`` or a non-positive size.
     """
     check_choice("attention_kind", attention_kind, ATTENTION_KINDS)
-    check_positive_int("width", width)
+    as_int("width", width)
     layers: list[nn.Module] = []
     channels = in_channels
     for i in range(3):

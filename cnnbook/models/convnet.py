@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from ._checks import check_positive_int
+from ..checks import as_int
 
 __all__ = ["small_convnet"]
 
@@ -38,12 +38,12 @@ def small_convnet(in_channels: int = 1, num_classes: int = 10, widths: Sequence[
             too small for the number of stages.
     """
     for name, value in [("in_channels", in_channels), ("num_classes", num_classes), ("image_size", image_size)]:
-        check_positive_int(name, value)
+        as_int(name, value)
     widths = tuple(widths)
     if not widths:
         raise ValueError(f"widths needs at least one stage, got {widths!r}")
     for width in widths:
-        check_positive_int("every entry of widths", width)
+        as_int("every entry of widths", width)
     side = image_size
     layers: list[nn.Module] = []
     channels = in_channels
@@ -55,7 +55,7 @@ def small_convnet(in_channels: int = 1, num_classes: int = 10, widths: Sequence[
     features = channels * side * side
     layers.append(nn.Flatten())
     if hidden is not None:
-        check_positive_int("hidden", hidden)
+        as_int("hidden", hidden)
         layers += [nn.Linear(features, hidden), nn.ReLU()]
         features = hidden
     layers.append(nn.Linear(features, num_classes))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ._checks import check_positive_int
+from ..checks import as_int
 
 __all__ = ["FACE_WINDOW", "FACE_WINDOW_STRIDE", "FaceEmbedder", "FaceWindowClassifier"]
 
@@ -44,7 +44,7 @@ class FaceWindowClassifier(nn.Module):
 
     def __init__(self, width: int = 8) -> None:
         super().__init__()
-        check_positive_int("width", width)
+        as_int("width", width)
         self.features = nn.Sequential(
             nn.Conv2d(1, width, 4), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(width, 2 * width, 4), nn.ReLU(), nn.MaxPool2d(2),
@@ -76,8 +76,8 @@ class FaceEmbedder(nn.Module):
 
     def __init__(self, dim: int = 32, width: int = 16) -> None:
         super().__init__()
-        check_positive_int("dim", dim)
-        check_positive_int("width", width)
+        as_int("dim", dim)
+        as_int("width", width)
         layers: list[nn.Module] = []
         channels = 1
         for stage in range(3):

@@ -56,7 +56,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_choice, check_images, check_positive_int
+from ..checks import check_choice, check_images, as_int
 
 __all__ = [
     "C3_CONNECTIONS",
@@ -226,8 +226,8 @@ class TrainableSubsampling(nn.Module):
 
     def __init__(self, channels: int, size: int = 2) -> None:
         super().__init__()
-        check_positive_int("channels", channels)
-        check_positive_int("size", size)
+        as_int("channels", channels)
+        as_int("size", size)
         self.size = size
         self.coefficient = nn.Parameter(torch.ones(channels))
         self.bias = nn.Parameter(torch.zeros(channels))
@@ -271,7 +271,7 @@ class PartiallyConnectedConv2d(nn.Module):
         empty = table.any(dim=0).logical_not().nonzero().flatten().tolist()
         if empty:
             raise ValueError(f"every output map needs an input: table columns {empty} are empty")
-        check_positive_int("kernel_size", kernel_size)
+        as_int("kernel_size", kernel_size)
         self.in_channels, self.out_channels = table.shape
         self.kernel_size, self.padding = kernel_size, padding
         inputs, outputs = table.nonzero(as_tuple=True)
@@ -510,8 +510,8 @@ def lenet5(variant: str = "faithful", num_classes: int = 10, *, in_channels: int
         True
     """
     check_choice("variant", variant, LENET5_VARIANTS)
-    check_positive_int("num_classes", num_classes)
-    check_positive_int("in_channels", in_channels)
+    as_int("num_classes", num_classes)
+    as_int("in_channels", in_channels)
     check_choice("input_size", input_size, (32, 28))
     faithful = variant == "faithful"
     if c3_table is None:

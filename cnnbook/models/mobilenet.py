@@ -38,7 +38,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._checks import check_images, check_positive_int, check_probability
+from ..checks import check_images, as_int, check_probability
 
 __all__ = [
     "MOBILENET_V2_SETTING",
@@ -73,7 +73,7 @@ def make_divisible(value: float, divisor: int = 8) -> int:
     multiples of 8 (hardware likes them); this is the rounding rule of the
     reference implementations (TensorFlow's and torchvision's).
     """
-    check_positive_int("divisor", divisor)
+    as_int("divisor", divisor)
     rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
     if rounded < 0.9 * value:
         rounded += divisor
@@ -127,8 +127,8 @@ class DepthwiseSeparableConv(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1, kernel_size: int = 3,
                  activation: type[nn.Module] = nn.ReLU) -> None:
         super().__init__()
-        check_positive_int("in_channels", in_channels)
-        check_positive_int("out_channels", out_channels)
+        as_int("in_channels", in_channels)
+        as_int("out_channels", out_channels)
         self.depthwise = ConvBNActivation(in_channels, in_channels, kernel_size, stride, groups=in_channels,
                                           activation=activation)
         self.pointwise = ConvBNActivation(in_channels, out_channels, 1, activation=activation)
@@ -163,7 +163,7 @@ class InvertedResidual(nn.Module):
         super().__init__()
         if stride not in (1, 2):
             raise ValueError(f"stride must be 1 or 2, got {stride!r}")
-        check_positive_int("expand_ratio", expand_ratio)
+        as_int("expand_ratio", expand_ratio)
         hidden = in_channels * expand_ratio
         layers: list[nn.Module] = []
         if expand_ratio != 1:
@@ -209,8 +209,8 @@ class MobileNetV2(nn.Module):
                  in_channels: int = 3, stem_channels: int = 32, stem_stride: int = 2,
                  last_channels: int = 1280, dropout: float = 0.2) -> None:
         super().__init__()
-        check_positive_int("num_classes", num_classes)
-        check_positive_int("in_channels", in_channels)
+        as_int("num_classes", num_classes)
+        as_int("in_channels", in_channels)
         check_probability("dropout", dropout)
         if not setting or any(len(row) != 4 for row in setting):
             raise ValueError(f"setting must be a non-empty sequence of (t, c, n, s) rows, got {setting!r}")
@@ -274,7 +274,7 @@ def small_mobilenet_v2(in_channels: int = 1, num_classes: int = 10, width: int =
     Raises:
         ValueError: on a non-positive ``width``, ``in_channels`` or ``num_classes``.
     """
-    check_positive_int("width", width)
+    as_int("width", width)
     setting = [(1, width, 1, 1), (6, 2 * width, 2, 2), (6, 4 * width, 2, 2), (6, 6 * width, 1, 1)]
     return MobileNetV2(setting, num_classes=num_classes, in_channels=in_channels, stem_channels=width,
                        stem_stride=1, last_channels=16 * width, dropout=0.0)
@@ -307,7 +307,7 @@ def small_strided_convnet(in_channels: int = 1, num_classes: int = 10, widths: S
     if len(widths) < 2:
         raise ValueError(f"widths needs at least two entries (stem and one layer), got {widths!r}")
     for w in widths:
-        check_positive_int("widths", w)
+        as_int("widths", w)
     layers: list[nn.Module] = [ConvBNActivation(in_channels, widths[0], 3, activation=nn.ReLU)]
     for m, n in zip(widths[:-1], widths[1:]):
         layers.append(DepthwiseSeparableConv(m, n, stride=2) if separable

@@ -27,8 +27,9 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from ..network import socket_timeout, unreachable_reason
+from .._network import socket_timeout, unreachable_reason
 from ..utils import progress_enabled
+from ..checks import as_number
 
 if TYPE_CHECKING:  # pragma: no cover
     from torchvision.models import WeightsEnum
@@ -152,8 +153,7 @@ def pretrained(name: str, weights: Any = "DEFAULT", *, download: bool = True, ti
         ValueError: on an unknown ``name`` or ``weights`` (see :func:`pretrained_weights`),
             or a non-positive ``timeout``.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    as_number("timeout", timeout, 0, strict_minimum=True)
     import torchvision.models
 
     entry = pretrained_weights(name, weights)

@@ -44,7 +44,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import check_choice, check_images, check_positive_int
+from ..checks import as_int, check_choice, check_images, is_int
 
 __all__ = [
     "RESNET_DEPTHS",
@@ -229,7 +229,7 @@ class ResNet(nn.Module):
             raise ValueError(f"blocks and widths need one entry per stage, got {list(blocks)} and {list(widths)}")
         for name, value in [("in_channels", in_channels), ("num_classes", num_classes)] \
                 + [("every entry of blocks", b) for b in blocks] + [("every entry of widths", w) for w in widths]:
-            check_positive_int(name, value)
+            as_int(name, value)
         if zero_init_residual and not residual:
             raise ValueError("zero_init_residual=True would silence every block of a plain network "
                              "(residual=False): it needs residual=True")
@@ -376,10 +376,10 @@ def small_resnet(depth: int = 20, in_channels: int = 1, num_classes: int = 10, w
         ValueError: if ``depth`` does not have the form above, or on an unknown ``block`` or ``shortcut``.
     """
     check_choice("block", block, ("basic", "bottleneck"))
-    check_positive_int("width", width)
+    as_int("width", width)
     layers_per_block = 2 if block == "basic" else 3
     per_depth = 3 * layers_per_block
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < per_depth + 2 or (depth - 2) % per_depth:
+    if not is_int(depth) or depth < per_depth + 2 or (depth - 2) % per_depth:
         first = [per_depth * n + 2 for n in (1, 2, 3, 4)]
         raise ValueError(f"depth of a small ResNet with {block} blocks must be {per_depth}n + 2 for n >= 1 "
                          f"({', '.join(map(str, first))}, ...), got {depth!r}")

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._checks import check_choice, check_images, check_positive_int, check_probability
+from ..checks import check_choice, check_images, as_int, check_probability
 
 __all__ = ["VGG", "VGG_DEPTHS", "VGG_STAGES", "small_vgg", "vgg", "vgg11", "vgg13", "vgg16", "vgg19",
            "vgg_features"]
@@ -96,9 +96,9 @@ class VGG(nn.Module):
             raise ValueError(f"stages must be non-empty sequences of channel counts, got {stages!r}")
         for name, value in [("in_channels", in_channels), ("num_classes", num_classes),
                             ("pool_size", pool_size), ("hidden", hidden)]:
-            check_positive_int(name, value)
+            as_int(name, value)
         for channels in (c for stage in stages for c in stage):
-            check_positive_int("every channel count in stages", channels)
+            as_int("every channel count in stages", channels)
         check_choice("batch_norm", batch_norm, (False, True))
         check_probability("dropout", dropout)
         self.in_channels = in_channels
@@ -205,11 +205,11 @@ def small_vgg(in_channels: int = 1, num_classes: int = 10, width: int = 16, *,
         A :class:`VGG` mapping ``N x in_channels x H x W``
         (``H, W >= 2**len(convs_per_stage)``) to ``N x num_classes`` logits.
     """
-    check_positive_int("width", width)
+    as_int("width", width)
     if len(convs_per_stage) == 0:
         raise ValueError(f"convs_per_stage needs at least one stage, got {convs_per_stage!r}")
     for count in convs_per_stage:
-        check_positive_int("every entry of convs_per_stage", count)
+        as_int("every entry of convs_per_stage", count)
     stages = [(width * 2**s,) * count for s, count in enumerate(convs_per_stage)]
     return VGG(stages, in_channels=in_channels, num_classes=num_classes, batch_norm=batch_norm, pool_size=3,
                hidden=hidden, dropout=dropout)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from . import functional as F
-from .functional._checks import as_pair
+from ..checks import as_pair
 from .parameter import Parameter, as_generator
 
 __all__ = [

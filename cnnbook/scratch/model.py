@@ -23,6 +23,7 @@ from . import layers as L
 from .functional.losses import softmax_cross_entropy
 from .optim import Optimizer
 from .parameter import Parameter, as_generator
+from ..checks import as_int
 
 __all__ = ["Sequential", "evaluate", "fit", "from_torch"]
 
@@ -106,9 +107,10 @@ class Sequential:
         finally:
             self.train(mode)
 
-    def fit(self, optimizer: Optimizer, x: np.ndarray, y: np.ndarray, **options: Any) -> dict[str, list[float]]:
+    def fit(self, train: tuple[np.ndarray, np.ndarray], val: tuple[np.ndarray, np.ndarray] | None = None,
+            **options: Any) -> dict[str, list[float]]:
         """Train with :func:`fit` (same arguments, without the model); returns the history."""
-        return fit(self, optimizer, x, y, **options)
+        return fit(self, train, val, **options)
 
     def copy_from_torch(self, module: Any) -> "Sequential":
         """Copy the parameters of a ``torch.nn.Sequential`` with the same layers, one to one; returns self."""
@@ -147,55 +149,55 @@ class Sequential:
 
 def fit(
     model: Sequential,
-    optimizer: Optimizer,
-    x: np.ndarray,
-    y: np.ndarray,
+    train: tuple[np.ndarray, np.ndarray],
+    val: tuple[np.ndarray, np.ndarray] | None = None,
     *,
-    epochs: int = 1,
+    epochs: int,
+    optimizer: Optimizer,
     batch_size: int = 64,
-    validation: tuple[np.ndarray, np.ndarray] | None = None,
     rng: np.random.Generator | int | None = None,
     progress: bool | None = None,
 ) -> dict[str, list[float]]:
     """Train a classifier with mini-batches and the softmax cross-entropy loss.
 
-    Each epoch shuffles the training set, then for each batch runs forward,
-    loss, backward and one optimiser step.
+    The NumPy twin of :func:`cnnbook.train.fit`: the same argument names and
+    the same history keys, so that one plotting helper
+    (:func:`cnnbook.viz.plot_history`) serves both. Each epoch shuffles the
+    training set, then for each batch runs forward, loss, backward and one
+    optimiser step.
 
     Args:
         model: the network; its last layer outputs logits ``(N, K)``.
-        optimizer: built on ``model.parameters()``.
-        x: training inputs, ``(N, ...)``, the model's dtype.
-        y: training labels, integers ``(N,)`` in ``[0, K)``.
+        train: ``(x, y)``: inputs ``(N, ...)`` in the model's dtype and integer
+            labels ``(N,)`` in ``[0, K)``.
+        val: optional ``(x_val, y_val)``, evaluated after each epoch.
         epochs: passes over the training set.
+        optimizer: built on ``model.parameters()``.
         batch_size: samples per step.
-        validation: optional ``(x_val, y_val)``, evaluated after each epoch.
         rng: generator, seed or ``None`` for the shuffling.
         progress: draw a progress bar (``None``: only for a person watching,
-            see ``cnnbook.utils.progress_enabled``).
+            see :func:`cnnbook.utils.progress_enabled`).
 
     Returns:
-        The history: a dict of lists with one value per epoch: ``"loss"``
-        and ``"accuracy"`` (means over the epoch's batches, weighted by
-        batch size), ``"seconds"`` (the epoch's wall time), and with
-        ``validation`` also ``"val_loss"`` and ``"val_accuracy"``.
+        The history: a dict of lists with one value per epoch, under the keys
+        of :meth:`cnnbook.train.History.as_dict`: ``"epoch"``, ``"train_loss"``
+        and ``"train_accuracy"`` (means over the epoch's batches, weighted by
+        batch size), ``"val_loss"`` and ``"val_accuracy"`` (empty without
+        ``val``), ``"lr"`` and ``"seconds"`` (the epoch's wall time).
 
     Raises:
-        ValueError: if ``x`` and ``y`` do not have the same length, or a
-            count is not a positive int.
+        ValueError: if ``x`` and ``y`` do not have the same, non-zero length,
+            or a count is not a positive integer.
     """
-    x, y = np.asarray(x), np.asarray(y)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
-    for name, value in (("epochs", epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+    from ..utils import progress_bar
+
+    x, y = _pair(train, "train")
+    epochs, batch_size = as_int("epochs", epochs), as_int("batch_size", batch_size)
     rng = as_generator(rng)
-    history: dict[str, list[float]] = {"loss": [], "accuracy": [], "seconds": []}
-    if validation is not None:
-        history.update(val_loss=[], val_accuracy=[])
-    bar = _progress_bar(epochs * math.ceil(len(x) / batch_size), progress)
-    for _ in range(epochs):
+    history: dict[str, list[float]] = {name: [] for name in (
+        "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "lr", "seconds")}
+    bar = progress_bar(total=epochs * math.ceil(len(x) / batch_size), progress=progress, desc="fit", leave=False)
+    for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         model.train()
         order = rng.permutation(len(x))
@@ -208,44 +210,46 @@ def fit(
             optimizer.step()
             total_loss += loss * len(batch)
             total_correct += int((logits.argmax(axis=1) == y[batch]).sum())
-            if bar is not None:
-                bar.update()
-                bar.set_postfix(loss=f"{loss:.3f}")
-        history["loss"].append(total_loss / len(x))
-        history["accuracy"].append(total_correct / len(x))
-        if validation is not None:
-            val_loss, val_accuracy = evaluate(model, *validation)
-            history["val_loss"].append(val_loss)
-            history["val_accuracy"].append(val_accuracy)
+            bar.update()
+            bar.set_postfix(loss=f"{loss:.3f}", refresh=False)
+        history["epoch"].append(epoch)
+        history["train_loss"].append(total_loss / len(x))
+        history["train_accuracy"].append(total_correct / len(x))
+        history["lr"].append(float(getattr(optimizer, "lr", math.nan)))
+        if val is not None:
+            result = evaluate(model, val, batch_size=max(batch_size, 256))
+            history["val_loss"].append(result["loss"])
+            history["val_accuracy"].append(result["accuracy"])
         history["seconds"].append(time.perf_counter() - start)
-    if bar is not None:
-        bar.close()
+    bar.close()
     return history
 
 
-def evaluate(model: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 256) -> tuple[float, float]:
-    """Mean softmax cross-entropy and accuracy of ``model`` on ``(x, y)``, in evaluation mode.
+def evaluate(model: Sequential, data: tuple[np.ndarray, np.ndarray], *, batch_size: int = 256) -> dict[str, float]:
+    """Mean softmax cross-entropy and accuracy of ``model`` on ``data = (x, y)``, in evaluation mode.
+
+    The NumPy twin of :func:`cnnbook.train.evaluate`.
 
     Returns:
-        ``(loss, accuracy)``, two floats.
+        ``{"loss": ..., "accuracy": ...}``, two floats.
+
+    Raises:
+        ValueError: if ``x`` and ``y`` do not have the same, non-zero length.
     """
-    x, y = np.asarray(x), np.asarray(y)
-    if len(x) != len(y) or len(x) == 0:
-        raise ValueError(f"x and y must have the same, non-zero length, got {len(x)} and {len(y)}")
-    logits = model.predict(x, batch_size)
+    x, y = _pair(data, "data")
+    logits = model.predict(x, as_int("batch_size", batch_size))
     loss, _ = softmax_cross_entropy(logits, y)
-    return loss, float((logits.argmax(axis=1) == y).mean())
+    return {"loss": float(loss), "accuracy": float((logits.argmax(axis=1) == y).mean())}
 
 
-def _progress_bar(total: int, progress: bool | None) -> Any:
-    """A tqdm bar of ``total`` steps when a person is watching (or ``progress`` is true), else ``None``."""
-    from cnnbook.utils import progress_enabled
-
-    if not progress_enabled(progress):
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc="fit", leave=False)
+def _pair(data: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(x, y)`` as two arrays of the same, non-zero length."""
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise ValueError(f"{name} must be a pair (x, y) of arrays, got {type(data).__name__}")
+    x, y = np.asarray(data[0]), np.asarray(data[1])
+    if len(x) != len(y) or len(x) == 0:
+        raise ValueError(f"{name}'s x and y must have the same, non-zero length, got {len(x)} and {len(y)}")
+    return x, y
 
 
 # --------------------------------------------------------------------------- conversion from PyTorch

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .parameter import Parameter
+from ..checks import as_number
 
 __all__ = ["Adam", "AdamW", "Optimizer", "RMSprop", "SGD"]
 
@@ -267,5 +268,4 @@ class AdamW(Adam):
 def _check_non_negative(**values: float) -> None:
     """Raise a ValueError naming the first of ``values`` that is not a non-negative number."""
     for name, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or value < 0:
-            raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        as_number(name, value, 0)

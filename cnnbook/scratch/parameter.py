@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from ..checks import is_int
 
 __all__ = ["Parameter", "as_generator"]
 
@@ -57,6 +58,6 @@ def as_generator(rng: np.random.Generator | int | None) -> np.random.Generator:
         return rng
     if rng is None:
         return np.random.default_rng(np.random.randint(0, 2**63 - 1, dtype=np.int64))
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool) and rng >= 0:
+    if is_int(rng) and rng >= 0:
         return np.random.default_rng(int(rng))
     raise ValueError(f"rng must be a numpy.random.Generator, a non-negative int seed or None, got {rng!r}")

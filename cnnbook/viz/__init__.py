@@ -18,7 +18,7 @@ plotting code.
   analytic receptive field's box.
 - :mod:`~cnnbook.viz.activations`: :func:`plot_activations`, activation functions and their derivatives.
 - :mod:`~cnnbook.viz.layer_costs`: :func:`plot_layer_costs`, each weight layer's share of the
-  parameters, multiply-adds and output values (:func:`layer_cost_shares` gives the numbers).
+  parameters, multiply-adds and output values (:func:`cnnbook.analysis.layer_cost_shares` gives the numbers).
 - :mod:`~cnnbook.viz.layer_profile`: :func:`plot_layer_profile`, one value per layer for several networks.
 - :mod:`~cnnbook.viz.budget_curves`: :func:`plot_budget_curves`, a score against the amount of
   labelled data, one line per method, with the spread over repeats.
@@ -32,7 +32,8 @@ from .curves import plot_history
 from .feature_maps import show_feature_maps
 from .filters import show_filters
 from .images import show_images, to_display
-from .layer_costs import LAYER_COSTS, layer_cost_shares, plot_layer_costs
+from ..analysis.costs import LAYER_COSTS, layer_cost_shares  # computations; re-exported for existing imports
+from .layer_costs import plot_layer_costs
 from .layer_profile import plot_layer_profile
 from .patches import show_patches
 from .receptive_fields import show_receptive_fields

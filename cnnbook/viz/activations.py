@@ -1,11 +1,12 @@
 """Activation functions drawn with their derivatives, one panel per function."""
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 
 import matplotlib.pyplot as plt
 import torch
+
+from .grid import panel_grid
 
 __all__ = ["plot_activations"]
 
@@ -59,10 +60,8 @@ def plot_activations(
     if points < 2 or ncols < 1:
         raise ValueError(f"need points >= 2 and ncols >= 1, got points={points}, ncols={ncols}")
     z = torch.linspace(low, high, points)
-    ncols = min(ncols, len(functions))
-    nrows = math.ceil(len(functions) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False)
-    for ax, (name, function) in zip(axes.flat, functions.items()):
+    fig, axes = panel_grid(len(functions), ncols, width=size[0], height=size[1])
+    for ax, (name, function) in zip(axes, functions.items()):
         with torch.no_grad():
             values = function(z)
         if values.shape != z.shape:
@@ -77,8 +76,6 @@ def plot_activations(
         ax.set_xlabel("$z$")
         ax.set_xlim(low, high)
         ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[len(functions):]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=8, loc="upper left")
+    axes[0].legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     return fig

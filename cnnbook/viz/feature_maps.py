@@ -8,6 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
+from ..checks import as_int, is_int
+
 __all__ = ["show_feature_maps"]
 
 
@@ -26,10 +28,8 @@ def _chosen_channels(channels: int | Sequence[int] | None, count: int, name: str
     """Indices of the channels to draw: all, the first ``channels``, or the ones listed."""
     if channels is None:
         return list(range(count))
-    if isinstance(channels, (int, np.integer)) and not isinstance(channels, bool):
-        if channels < 1:
-            raise ValueError(f"channels must be a positive count or a sequence of indices, got {channels}")
-        return list(range(min(int(channels), count)))
+    if is_int(channels):
+        return list(range(min(as_int("channels", channels), count)))
     indices = [int(c) for c in channels]
     if not indices:
         raise ValueError("channels must name at least one channel, got none")
@@ -133,8 +133,7 @@ def show_feature_maps(
             there are too few ``axes``, or the mapping is empty or combined with
             ``titles``, ``colorbar`` or ``axes``.
     """
-    if not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    ncols = as_int("ncols", ncols)
     if limits is not None:
         if len(limits) != 2 or not limits[0] < limits[1]:
             raise ValueError(f"limits must be a pair (vmin, vmax) with vmin < vmax, got {limits!r}")

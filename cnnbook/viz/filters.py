@@ -1,13 +1,15 @@
 """Learned filters: the weights of a convolutional layer drawn as small images."""
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from torch import nn
+
+from ..checks import as_int
+from .grid import panel_grid
 
 __all__ = ["show_filters"]
 
@@ -64,25 +66,18 @@ def show_filters(
     array = _weight_array(weight)
     out_channels, in_channels = array.shape[:2]
     if input_channel is not None:
-        if isinstance(input_channel, bool) or not isinstance(input_channel, (int, np.integer)) \
-                or not 0 <= input_channel < in_channels:
-            raise ValueError(f"input_channel must be an int in [0, {in_channels}), got {input_channel!r}")
+        input_channel = as_int("input_channel", input_channel, 0, in_channels - 1)
         array = array[:, input_channel:input_channel + 1]
     elif in_channels not in (1, 3):
         raise ValueError(f"the filters have {in_channels} input channels; pass input_channel=... to draw one "
                          f"of them (only 1 or 3 channels can be drawn whole)")
-    if isinstance(ncols, bool) or not isinstance(ncols, int) or ncols < 1:
-        raise ValueError(f"ncols must be a positive int, got {ncols!r}")
+    ncols = as_int("ncols", ncols)
     if titles is not None and len(titles) != out_channels:
         raise ValueError(f"got {len(titles)} titles for {out_channels} filters")
-    ncols = min(ncols, out_channels)
-    nrows = math.ceil(out_channels / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + 0.2) * nrows), squeeze=False)
+    fig, axes = panel_grid(out_channels, ncols, width=size, height=size + 0.2)
     limit = float(np.abs(array).max()) or 1.0
-    for index, ax in enumerate(axes.flat):
+    for index, ax in enumerate(axes):
         ax.axis("off")
-        if index >= out_channels:
-            continue
         kernel = array[index]
         if kernel.shape[0] == 1:
             ax.imshow(kernel[0], cmap=cmap, vmin=-limit, vmax=limit)

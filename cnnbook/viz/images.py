@@ -1,12 +1,13 @@
 """Grids of images with their labels (and predictions)."""
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+
+from .grid import panel_grid
 
 __all__ = ["show_images", "to_display"]
 
@@ -77,24 +78,18 @@ def show_images(
         raise ValueError(f"got {n} images but {len(labels)} labels")
     if predictions is not None and (labels is None or len(predictions) != n):
         raise ValueError("predictions need labels of the same length as the images")
-    if ncols < 1:
-        raise ValueError(f"ncols must be positive, got {ncols}")
-    ncols = min(ncols, n)
-    nrows = math.ceil(n / ncols)
     extra = 0.25 if labels is not None else 0.0
     title_height = 0.4 if title else 0.0  # room for the suptitle, so that it does not squeeze the rows
     # constrained layout leaves room for every row of titles and the figure title
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, (size + extra) * nrows + title_height),
-                             squeeze=False, layout="constrained")
+    fig, axes = panel_grid(n, ncols, width=size, height=size + extra, extra_height=title_height,
+                           layout="constrained")
 
     def name(value) -> str:
         value = value.item() if isinstance(value, torch.Tensor) else value
         return str(classes[int(value)]) if classes is not None and not isinstance(value, str) else str(value)
 
-    for index, ax in enumerate(axes.flat):
+    for index, ax in enumerate(axes):
         ax.axis("off")
-        if index >= n:
-            continue
         picture = to_display(images[index])
         if picture.ndim == 2:
             ax.imshow(picture, cmap=cmap)

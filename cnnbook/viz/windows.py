@@ -10,14 +10,13 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
 from ..analysis import conv_output_size
+from ..checks import as_int
 
 __all__ = ["show_sliding_windows", "window_positions"]
 
 
 def _check(value: object, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
-    return value
+    return as_int(name, value, minimum)
 
 
 def window_positions(size: int, kernel_size: int, stride: int = 1, padding: int = 0,

@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from ._checks import check_dout
+from ...checks import check_dout
 
 __all__ = [
     "gelu_backward",

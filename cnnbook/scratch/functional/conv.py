@@ -17,14 +17,14 @@ The forward pass copies the windows into a matrix (``im2col``, see
 backward pass reuses the window matrix: ``dw`` is the product of the output
 gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
 ``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
-the flipped kernel; the two are equal (chapter 16 derives both), and we take
+the flipped kernel; the two are equal, and we take
 the one that moves less memory.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ._checks import Pair, as_pair, check_array, check_dout, check_same_dtype, check_vector
+from ...checks import IntOrPair, as_int, as_pair, check_array, check_dout, check_same_dtype, check_vector
 from .windows import WindowGeometry, col2im, im2col, images_to_rows, rows_to_images, window_geometry
 
 __all__ = ["conv2d_backward", "conv2d_forward"]
@@ -36,9 +36,9 @@ def conv2d_forward(
     x: np.ndarray,
     w: np.ndarray,
     b: np.ndarray | None = None,
-    stride: Pair = 1,
-    padding: Pair = 0,
-    dilation: Pair = 1,
+    stride: IntOrPair = 1,
+    padding: IntOrPair = 0,
+    dilation: IntOrPair = 1,
     groups: int = 1,
 ) -> tuple[np.ndarray, ConvCache]:
     """Forward pass of a 2-D convolution (PyTorch's ``conv2d``).
@@ -190,8 +190,7 @@ def _input_gradient_stride1(dout: np.ndarray, w: np.ndarray, g: WindowGeometry, 
 
 def _check_groups(channels: int, w_shape: tuple[int, ...], groups: int) -> None:
     """Check that ``groups`` divides both channel counts and that ``w`` fits ``channels`` input channels."""
-    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)) or groups < 1:
-        raise ValueError(f"groups must be a positive int, got {groups!r}")
+    as_int("groups", groups)
     c_out, c_group = w_shape[0], w_shape[1]
     if channels % groups:
         raise ValueError(f"groups={groups} must divide the input channels, but x has C_in={channels}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_dout
+from ...checks import as_number, check_dout
 
 __all__ = ["dropout_backward", "dropout_forward"]
 
@@ -36,8 +36,7 @@ def dropout_forward(
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
         raise ValueError(f"x must be a floating-point NumPy array, got {getattr(x, 'dtype', type(x).__name__)}")
-    if isinstance(p, bool) or not isinstance(p, (int, float, np.floating)) or not 0 <= p <= 1:
-        raise ValueError(f"p must be a probability in [0, 1], got {p!r}")
+    as_number("p", p, 0, 1)
     if not training or p == 0:
         return x, None
     if not isinstance(rng, np.random.Generator):

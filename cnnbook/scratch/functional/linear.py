@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array, check_dout, check_same_dtype, check_vector
+from ...checks import check_array, check_dout, check_same_dtype, check_vector
 
 __all__ = ["linear_backward", "linear_forward"]
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import check_array
+from ...checks import check_array
 
 __all__ = ["log_softmax", "softmax", "softmax_cross_entropy"]
 

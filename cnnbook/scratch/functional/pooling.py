@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import Pair, as_pair, check_array, check_dout
+from ...checks import IntOrPair, as_pair, check_array, check_dout
 from .windows import WindowGeometry, window_geometry
 
 __all__ = [
@@ -26,7 +26,7 @@ PoolCache = tuple[np.ndarray, WindowGeometry]
 
 
 def max_pool2d_forward(
-    x: np.ndarray, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+    x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
 ) -> tuple[np.ndarray, PoolCache]:
     """Forward pass of max pooling (PyTorch's ``max_pool2d``).
 
@@ -87,7 +87,7 @@ def max_pool2d_backward(dout: np.ndarray, cache: PoolCache) -> np.ndarray:
 
 
 def avg_pool2d_forward(
-    x: np.ndarray, kernel_size: Pair, stride: Pair | None = None, padding: Pair = 0
+    x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None = None, padding: IntOrPair = 0
 ) -> tuple[np.ndarray, WindowGeometry]:
     """Forward pass of average pooling (PyTorch's ``avg_pool2d`` with its defaults).
 
@@ -140,7 +140,7 @@ def avg_pool2d_backward(dout: np.ndarray, cache: WindowGeometry) -> np.ndarray:
 
 
 def _padded_input(
-    x: np.ndarray, kernel_size: Pair, stride: Pair | None, padding: Pair, fill: float
+    x: np.ndarray, kernel_size: IntOrPair, stride: IntOrPair | None, padding: IntOrPair, fill: float
 ) -> tuple[np.ndarray, WindowGeometry]:
     """Check the arguments; return ``x`` padded with ``fill`` and the window geometry."""
     check_array(x, "x", 4, "N x C x H x W")

@@ -44,6 +44,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from ...sliding_windows import window_count
+
 __all__ = [
     "WindowGeometry",
     "col2im",
@@ -67,12 +69,16 @@ def output_size(size: int, kernel: int, stride: int, padding: int, dilation: int
         padding: zeros added on each side.
         dilation: spacing between kernel taps (1 = no gaps).
 
+    The formula is :func:`cnnbook.sliding_windows.window_count`'s, with the
+    same padding at both ends.
+
     Returns:
-        The output length (can be ``<= 0`` when the kernel does not fit; the
-        callers check).
+        The output length.
+
+    Raises:
+        ValueError: when the kernel does not fit in the padded input.
     """
-    extent = dilation * (kernel - 1) + 1  # how far one window reaches
-    return (size + 2 * padding - extent) // stride + 1
+    return window_count(size, kernel, stride, padding, padding, dilation, ceil_mode=False)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Failing fast without a network.
+"""Failing fast without a network: private plumbing of :mod:`cnnbook.data` and :mod:`cnnbook.models.pretrained`.
 
 The book runs offline by default; a few things (the full datasets, pre-trained
 weights) are one switch away where a network is present. Code that fetches
@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator, Sequence
+from .checks import as_number
 
 __all__ = ["socket_timeout", "unreachable_reason"]
 
@@ -36,8 +37,7 @@ def unreachable_reason(hosts: Sequence[tuple[str, int]], timeout: float = 5.0) -
     """
     if len(hosts) == 0:
         raise ValueError("hosts must name at least one (host, port) pair, got none")
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    as_number("timeout", timeout, 0, strict_minimum=True)
     reasons = []
     for host, port in hosts:
         try:

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
+from ..checks import as_int
 
 __all__ = [
     "ActivationRecord",
@@ -262,8 +263,7 @@ def gradient_agreement(
             length, there are fewer samples than batches, or as
             :func:`weight_gradients`.
     """
-    if isinstance(batches, bool) or not isinstance(batches, int) or batches < 2:
-        raise ValueError(f"batches must be an integer >= 2 (agreement needs pairs), got {batches!r}")
+    batches = as_int("batches", batches, 2)  # agreement needs pairs
     if len(inputs) != len(targets):
         raise ValueError(f"inputs and targets must have the same length, got {len(inputs)} and {len(targets)}")
     size = len(inputs) // batches

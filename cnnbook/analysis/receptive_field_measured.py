@@ -20,9 +20,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._checks import as_pair, as_shape, is_int, map_output_shape, output_unit
-from .output_size import window_count
-from .receptive_field import _POINTWISE_LAYERS
+from ..checks import as_pair, as_shape, is_int, map_output_shape, output_unit
+from ..sliding_windows import window_count
+from .layer_geometry import POINTWISE_LAYERS
 
 __all__ = ["EmpiricalReceptiveField", "empirical_receptive_field", "receptive_field_probe"]
 
@@ -69,7 +69,7 @@ def _replacement(module: nn.Module) -> nn.Module | None:
         return _WindowSum2d(module)
     if isinstance(module, nn.AdaptiveMaxPool2d):
         return nn.AdaptiveAvgPool2d(module.output_size)
-    if isinstance(module, nn.modules.batchnorm._BatchNorm) or isinstance(module, _POINTWISE_LAYERS):
+    if isinstance(module, nn.modules.batchnorm._BatchNorm) or isinstance(module, POINTWISE_LAYERS):
         return nn.Identity()
     return None
 

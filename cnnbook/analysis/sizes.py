@@ -16,43 +16,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._checks import IntOrPair, as_pair, is_pair
+from ..sliding_windows import window_count
+from ..checks import IntOrPair, as_pair, is_pair
 
 __all__ = ["conv_output_size", "conv_transpose_output_size"]
 
 _DIMENSIONS = ("height", "width")
-
-
-def window_count(size: int, kernel_size: int, stride: int, pad_start: int, pad_end: int, dilation: int,
-                 ceil_mode: bool, dimension: str = "size") -> int:
-    """How many windows fit along one dimension (private helper shared with the receptive fields).
-
-    Allows different padding at the two ends (``pad_start`` before the first
-    pixel, ``pad_end`` after the last), as padding layers and ``padding="same"``
-    with an even kernel produce. In ceil mode the last window may overhang the
-    end of the padded input, provided it starts inside the input or the start
-    padding (PyTorch's rule).
-
-    Raises:
-        ValueError: if the output would be empty.
-    """
-    extent = dilation * (kernel_size - 1) + 1
-    padded = size + pad_start + pad_end
-    if ceil_mode:  # the last window may overhang the end of the padded input, if it starts inside it
-        count = (padded - extent + stride - 1) // stride + 1
-        if (count - 1) * stride >= size + pad_start:  # the last window would start in the end padding
-            count -= 1
-        needed = extent - (stride - 1)
-    else:
-        count = (padded - extent) // stride + 1
-        needed = extent
-    if count < 1:
-        raise ValueError(
-            f"along the {dimension}, the window spans {extent} pixels (dilation * (kernel_size - 1) + 1) "
-            f"but the padded input has only {padded} (size {size} + padding {pad_start} + {pad_end}); "
-            f"expected a padded input of at least {needed} pixels, so that the output is not empty"
-        )
-    return count
 
 
 def conv_output_size(

@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from ._checks import is_int, map_output_shape, output_unit
-from .feature_maps import _check_images, _device
+from ..checks import as_int, check_image_batch, is_int, map_output_shape, output_unit
+from ..utils import model_device
 
 __all__ = ["effective_receptive_field"]
 
@@ -62,10 +62,9 @@ def effective_receptive_field(
     """
     if not isinstance(model, nn.Module):
         raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    _check_images(images)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
-    device = _device(model)
+    check_image_batch(images)
+    batch_size = as_int("batch_size", batch_size)
+    device = model_device(model)
     total = torch.zeros(images.shape[-2:], dtype=torch.float64)
     channels: list[int] = []
     requires = [(p, p.requires_grad) for p in model.parameters()]
