@@ -9,6 +9,7 @@ a laptop CPU within a chapter's budget.
 module                  full size                                small (CPU)
 ======================  =======================================  ==========================================
 :mod:`.lenet`           ``lenet5("faithful" | "modern")``        (LeNet-5 is small)
+:mod:`.small_cnn`       (small only)                             ``small_cnn(widths=(16, 32))``
 :mod:`.alexnet`         ``alexnet()``                            ``small_alexnet()``
 :mod:`.vgg`             ``vgg(depth, batch_norm)``, ``vgg16()``  ``small_vgg()``
 :mod:`.resnet`          ``resnet18/34/50()``, ``resnet(depth)``  ``small_resnet(depth)``, ``small_plainnet(depth)``
@@ -52,6 +53,7 @@ from .resnet import (
     small_plainnet,
     small_resnet,
 )
+from .small_cnn import small_cnn, small_cnn_feature_size
 from .vgg import VGG, VGG_DEPTHS, VGG_STAGES, small_vgg, vgg, vgg11, vgg13, vgg16, vgg19, vgg_features
 
 __all__ = [
@@ -63,3 +65,4 @@ __all__ = [
     "resnet18", "resnet34", "resnet50", "small_alexnet", "small_plainnet", "small_resnet", "small_vgg", "vgg",
     "vgg11", "vgg13", "vgg16", "vgg19", "vgg_features", "weights_file",
 ]
+__all__ += ["small_cnn", "small_cnn_feature_size"]
