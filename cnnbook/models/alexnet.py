@@ -19,8 +19,8 @@ torchvision credits Krizhevsky's "One weird trick for parallelizing
 convolutional neural networks" (2014), but that paper's footnote gives
 64, 192, 384, 384, 256 channels (:data:`ONE_WEIRD_TRICK_CHANNELS`); the 256
 in the fourth convolution comes from the one-GPU configuration of
-Krizhevsky's cuda-convnet2 code, which torchvision's weights were trained
-with. ``alexnet(channels=ONE_WEIRD_TRICK_CHANNELS)`` builds the paper's
+Krizhevsky's cuda-convnet2 code, on which the Torch re-implementation that
+torchvision follows was based (pytorch/vision pull requests 463 and 704). ``alexnet(channels=ONE_WEIRD_TRICK_CHANNELS)`` builds the paper's
 widths (61,838,248 parameters; no published weights). The 2012 paper's
 two-GPU network had 96, 256, 384, 384, 256 channels and about 61.0 million
 parameters.
