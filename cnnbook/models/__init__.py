@@ -9,6 +9,7 @@ a laptop CPU within a chapter's budget.
 module                  full size                                small (CPU)
 ======================  =======================================  ==========================================
 :mod:`.lenet`           ``lenet5("faithful" | "modern")``        (LeNet-5 is small)
+:mod:`.small_cnn`       (small only)                             ``small_cnn(widths=(16, 32))``
 :mod:`.alexnet`         ``alexnet()``                            ``small_alexnet()``
 :mod:`.vgg`             ``vgg(depth, batch_norm)``, ``vgg16()``  ``small_vgg()``
 :mod:`.resnet`          ``resnet18/34/50()``, ``resnet(depth)``  ``small_resnet(depth)``, ``small_plainnet(depth)``
@@ -80,6 +81,7 @@ from .resnet import (
     small_plainnet,
     small_resnet,
 )
+from .small_cnn import small_cnn, small_cnn_feature_size
 from .vgg import VGG, VGG_DEPTHS, VGG_STAGES, small_vgg, vgg, vgg11, vgg13, vgg16, vgg19, vgg_features
 
 __all__ = [
@@ -98,3 +100,4 @@ __all__ = [
     "TransformerBlock", "VisionTransformer", "attention", "patchify", "permute_patches", "small_attention_cnn",
     "small_vit",
 ]
+__all__ += ["small_cnn", "small_cnn_feature_size"]

@@ -10,14 +10,20 @@ connected ones. Its ideas, all visible in :class:`AlexNet`:
 - data augmentation (random crops and flips), which lives in the data
   pipeline, not in the model.
 
-:func:`alexnet` builds the single-tower version that torchvision ships (and
-that Krizhevsky described in "One weird trick for parallelizing convolutional
-neural networks", 2014): 64, 192, 384, 256, 256 channels, no local response
-normalisation, no split over two GPUs, an adaptive average pooling to 6 x 6
-before the classifier. Its parameters and their names equal
-``torchvision.models.alexnet()``'s (61,100,840 for 1,000 classes), so
-torchvision's state dicts load into it. The 2012 paper's two-GPU network had
-96, 256, 384, 384, 256 channels and about 61.0 million parameters.
+:func:`alexnet` builds the single-tower network that torchvision ships:
+64, 192, 384, 256, 256 channels, no local response normalisation, no split
+over two GPUs, an adaptive average pooling to 6 x 6 before the classifier.
+Its parameters and their names equal ``torchvision.models.alexnet()``'s
+(61,100,840 for 1,000 classes), so torchvision's state dicts load into it.
+torchvision credits Krizhevsky's "One weird trick for parallelizing
+convolutional neural networks" (2014), but that paper's footnote gives
+64, 192, 384, 384, 256 channels (:data:`ONE_WEIRD_TRICK_CHANNELS`); the 256
+in the fourth convolution comes from the one-GPU configuration of
+Krizhevsky's cuda-convnet2 code, on which the Torch re-implementation that
+torchvision follows was based (pytorch/vision pull requests 463 and 704). ``alexnet(channels=ONE_WEIRD_TRICK_CHANNELS)`` builds the paper's
+widths (61,838,248 parameters; no published weights). The 2012 paper's
+two-GPU network had 96, 256, 384, 384, 256 channels and about 61.0 million
+parameters.
 
 :func:`small_alexnet` keeps the same eight layers and the same ideas, shrunk
 for 28 x 28 or 32 x 32 images on a CPU.
@@ -31,7 +37,12 @@ from torch import nn
 
 from ..checks import check_images, as_int, check_probability
 
-__all__ = ["AlexNet", "alexnet", "small_alexnet"]
+__all__ = ["AlexNet", "ONE_WEIRD_TRICK_CHANNELS", "TORCHVISION_CHANNELS", "alexnet", "small_alexnet"]
+
+#: Filters of the five convolutions in torchvision's AlexNet (cuda-convnet2's one-GPU configuration).
+TORCHVISION_CHANNELS = (64, 192, 384, 256, 256)
+#: Filters of the five convolutions in "One weird trick ..." (Krizhevsky, 2014), footnote on page 5.
+ONE_WEIRD_TRICK_CHANNELS = (64, 192, 384, 384, 256)
 
 
 class AlexNet(nn.Module):
@@ -103,11 +114,14 @@ class AlexNet(nn.Module):
         return self.classifier(x.flatten(1))
 
 
-def alexnet(num_classes: int = 1000, *, in_channels: int = 3, dropout: float = 0.5) -> AlexNet:
+def alexnet(num_classes: int = 1000, *, in_channels: int = 3, dropout: float = 0.5,
+            channels: Sequence[int] = TORCHVISION_CHANNELS) -> AlexNet:
     """AlexNet at full size, as torchvision defines it (see the module docstring).
 
     Args:
         num_classes: number of outputs (1,000 for ImageNet).
+        channels: filters of the five convolutions; the default is
+            torchvision's, :data:`ONE_WEIRD_TRICK_CHANNELS` the 2014 paper's.
         in_channels: channels of the input images.
         dropout: dropout probability in the classifier.
 
@@ -117,7 +131,7 @@ def alexnet(num_classes: int = 1000, *, in_channels: int = 3, dropout: float = 0
         Inputs as small as 63 x 63 pass (the adaptive pooling then repeats
         the last feature map's values).
     """
-    return AlexNet((64, 192, 384, 256, 256), first_kernel=11, first_stride=4, first_padding=2,
+    return AlexNet(tuple(channels), first_kernel=11, first_stride=4, first_padding=2,
                    second_kernel=5, pool_size=6, hidden=4096, in_channels=in_channels,
                    num_classes=num_classes, dropout=dropout)
 
@@ -130,7 +144,7 @@ def small_alexnet(in_channels: int = 1, num_classes: int = 10, width: int = 16, 
     pixels to spare for stride 4); the pooling, the ReLUs, the dropout and
     the layer pattern are AlexNet's. Channels are ``width x (1, 2, 3, 3, 2)``:
     they grow, then shrink for the last convolution, like the full network's
-    64, 192, 384, 256, 256. With a 28 x 28 input the
+    64, 192, 384, 384, 256 (2014 paper). With a 28 x 28 input the
     feature maps are 28 -> 13 -> 6 -> 2 on a side.
 
     Args:
