@@ -7,7 +7,7 @@ machine. Three patterns are flagged:
   expression that is float64 by construction (``.double()``,
   ``torch.float64``, ``np.float64``, ``dtype=torch.double``);
 - ``torch.from_numpy(array).to(device)`` where nothing in the expression
-  makes the array float32 (NumPy arrays are float64 by default);
+  makes the array, or the transfer, float32 (NumPy arrays are float64 by default);
 - ``.double()`` or ``.to(torch.float64)`` applied to a value derived from
   something that was sent to ``device`` (followed through assignments within
   the notebook), unless ``.cpu()`` brings it back first.
@@ -25,6 +25,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 FLOAT64_NAMES = {"float64", "double"}
+TRANSFERS = {"to", "tensor", "as_tensor", "zeros", "ones", "randn", "rand", "randint", "empty", "full", "arange",
+             "linspace", "eye", "zeros_like", "ones_like", "randn_like", "rand_like", "full_like", "empty_like"}
 
 
 def source_of(node: ast.AST, code: str) -> str:
@@ -32,16 +34,17 @@ def source_of(node: ast.AST, code: str) -> str:
 
 
 def is_device_transfer(node: ast.AST) -> bool:
-    """``x.to(device)``, ``x.to(device=device)``, ``x.cuda()`` or a call with ``device=device``."""
+    """``x.to(device)``, ``x.to(device=device)``, ``x.cuda()``, or a tensor constructor with ``device=device``."""
     if not isinstance(node, ast.Call):
         return False
     if isinstance(node.func, ast.Attribute) and node.func.attr == "cuda":
         return True
     names = [a.id for a in node.args if isinstance(a, ast.Name)]
     names += [k.value.id for k in node.keywords if k.arg == "device" and isinstance(k.value, ast.Name)]
-    return "device" in names and (not isinstance(node.func, ast.Attribute) or node.func.attr in {"to", "tensor",
-                                                                                             "zeros", "ones", "randn", "rand", "empty", "full", "arange"}
-                                  or any(k.arg == "device" for k in node.keywords))
+    # Tensor constructors and .to(); not any function with a device argument (fit, predict and
+    # evaluate take one but return their results on the CPU).
+    called = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+    return "device" in names and called in TRANSFERS
 
 
 def is_float64_marker(node: ast.AST) -> bool:
@@ -69,7 +72,8 @@ def check_expression(node: ast.AST, code: str, tainted: set[str]) -> list[str]:
                 problems.append(source_of(node, code))
             elif (isinstance(receiver, ast.Call) and isinstance(receiver.func, ast.Attribute)
                   and receiver.func.attr == "from_numpy"
-                  and not mentions(receiver, lambda n: isinstance(n, ast.Attribute) and n.attr == "float32")):
+                  and not any(mentions(part, lambda n: isinstance(n, ast.Attribute) and n.attr == "float32")
+                              for part in inner if part is not None)):  # .astype(np.float32), .to(device, torch.float32)
                 problems.append(source_of(node, code))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             widens = node.func.attr == "double" or (
