@@ -16,6 +16,8 @@ Modules (each holds one concept):
   VGG and ResNet at full size (checked against torchvision) and small for the CPU;
   torchvision's pre-trained weights where they can be had (``cnnbook.models.pretrained``).
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
+- :mod:`cnnbook.distributed`: data-parallel training with DistributedDataParallel: ``fit`` under
+  DDP, the ``torchrun`` worker script (``python -m cnnbook.distributed.worker``) and its launcher.
 - :mod:`cnnbook.numerics`: floating-point rounding bounds, the tolerances for comparing two
   implementations of the same sums of products.
 """

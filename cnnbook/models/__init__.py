@@ -12,6 +12,7 @@ module                  full size                                small (CPU)
 :mod:`.alexnet`         ``alexnet()``                            ``small_alexnet()``
 :mod:`.vgg`             ``vgg(depth, batch_norm)``, ``vgg16()``  ``small_vgg()``
 :mod:`.resnet`          ``resnet18/34/50()``, ``resnet(depth)``  ``small_resnet(depth)``, ``small_plainnet(depth)``
+:mod:`.gan`             (28 x 28 digits only)                    ``DCGANGenerator()``, ``DCGANDiscriminator()``
 ======================  =======================================  ==========================================
 
 The full-size AlexNet, VGG and ResNet have the same parameters, with the
