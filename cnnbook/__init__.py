@@ -21,6 +21,8 @@ Modules (each holds one concept):
 - :mod:`cnnbook.viz`: plotting helpers shared by the chapters.
 - :mod:`cnnbook.deploy`: ONNX export and ONNX Runtime inference, int8 quantization, unstructured
   and channel pruning, compressed weights, file sizes and fair latency measurements.
+- :mod:`cnnbook.distributed`: data-parallel training with DistributedDataParallel: ``fit`` under
+  DDP, the ``torchrun`` worker script (``python -m cnnbook.distributed.worker``) and its launcher.
 - :mod:`cnnbook.numerics`: floating-point rounding bounds, the tolerances for comparing two
   implementations of the same sums of products.
 """

@@ -15,6 +15,7 @@ module                  full size                                small (CPU)
 :mod:`.resnet`          ``resnet18/34/50()``, ``resnet(depth)``  ``small_resnet(depth)``, ``small_plainnet(depth)``
 :mod:`.mobilenet`       ``mobilenet_v2(num_classes)``            ``small_mobilenet_v2()``, ``small_strided_convnet()``
 :mod:`.attention`       (blocks: SE, spatial, ViT)               ``small_attention_cnn()``, ``small_vit()``
+:mod:`.gan`             (28 x 28 digits only)                    ``DCGANGenerator()``, ``DCGANDiscriminator()``
 ======================  =======================================  ==========================================
 
 The full-size AlexNet, VGG, ResNet and MobileNet v2 have the same parameters, with the

@@ -1,0 +1,49 @@
+"""The DCGAN of cnnbook.models.gan: shapes, ranges, initialisation and the two losses against their formulas."""
+import math
+
+import pytest
+import torch
+
+from cnnbook.models.gan import DCGANDiscriminator, DCGANGenerator, dcgan_init, discriminator_loss, generator_loss
+
+
+def test_shapes_and_ranges():
+    torch.manual_seed(0)
+    generator, discriminator = DCGANGenerator(latent_dim=16, width=8), DCGANDiscriminator(width=8)
+    images = generator(torch.randn(5, 16))
+    assert images.shape == (5, 1, 28, 28) and images.abs().max() <= 1
+    assert discriminator(images).shape == (5,)
+    sample = generator.sample(3, generator=torch.Generator().manual_seed(0))
+    assert sample.shape == (3, 1, 28, 28) and generator.training  # sample() restores the mode
+    assert torch.equal(sample, generator.sample(3, generator=torch.Generator().manual_seed(0)))
+
+
+def test_dcgan_init_statistics():
+    torch.manual_seed(0)
+    generator = DCGANGenerator(width=32)
+    generator.apply(dcgan_init)
+    weight = generator.up1[0].weight
+    assert abs(weight.mean().item()) < 2e-3 and abs(weight.std().item() - 0.02) < 1e-3
+    batchnorm = generator.up1[1]
+    assert abs(batchnorm.weight.mean().item() - 1) < 0.01 and torch.all(batchnorm.bias == 0)
+
+
+def test_losses_match_their_formulas():
+    real, fake = torch.tensor([2.0, -0.5, 0.3]), torch.tensor([-1.0, 0.4, 1.5])
+    d_real, d_fake = torch.sigmoid(real), torch.sigmoid(fake)
+    expected_d = -(torch.log(d_real).mean() + torch.log(1 - d_fake).mean())
+    assert torch.allclose(discriminator_loss(real, fake), expected_d)
+    assert torch.allclose(generator_loss(fake), -torch.log(d_fake).mean())
+    assert torch.allclose(generator_loss(fake, saturating=True), torch.log(1 - d_fake).mean())
+    # at the game's solution, D = 1/2 everywhere
+    half = torch.zeros(4)
+    assert math.isclose(discriminator_loss(half, half).item(), 2 * math.log(2), rel_tol=1e-6)
+
+
+def test_bad_inputs():
+    with pytest.raises(ValueError, match="latent_dim"):
+        DCGANGenerator(latent_dim=0)
+    with pytest.raises(ValueError, match="z must be N x 64"):
+        DCGANGenerator()(torch.randn(2, 10))
+    with pytest.raises(ValueError, match="28 x 28"):
+        DCGANDiscriminator()(torch.randn(2, 1, 32, 32))
