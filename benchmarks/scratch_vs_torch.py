@@ -1,24 +1,32 @@
-"""Time the scratch engine against PyTorch on the CPU: conv2d and max pooling, forward + backward, float32.
+"""Time the scratch engine against PyTorch on the CPU: conv2d, max and average pooling, forward + backward, float32.
 
 Both run in the same process on the same arrays, interleaved (scratch, torch,
-scratch, torch, ...) so that any slowdown of the machine hits both alike;
-the script reports the median of each and their ratio. PyTorch keeps its
-default number of threads, and NumPy's BLAS its own; both are printed.
+torch, scratch, ...) so that any slowdown of the machine hits both alike.
+The script prints one table: for each engine the median time over the
+repeats and its spread (the interquartile range, first to third quartile),
+then the ratio of the medians and the interquartile range of the per-round
+ratios (scratch / torch within the same round). PyTorch keeps its default
+number of threads, and NumPy's BLAS its own, unless ``--threads`` is given;
+both are printed.
 
 Memory: glibc's ``malloc`` hands large freed blocks straight back to the
 kernel, so a program that allocates and frees the same large temporaries in
 a loop pays for fresh, zeroed pages (page faults) on every call. A training
 loop, which keeps its arrays alive, barely sees this (measured: 0.06 s of
 system time per LeNet epoch), but this benchmark frees everything after each
-call. By default the script therefore asks glibc to keep freed memory
-(``mallopt``); this applies to both engines in the process (PyTorch also
-faults on the largest shape without it). ``--default-malloc`` skips it.
+call. The script keeps glibc's default settings, as a reader's notebook
+runs; ``--mallopt`` asks glibc to keep freed memory instead, for both
+engines in the process (PyTorch also faults on the largest shape without it).
+Run it both ways to see how much of a gap is the allocator.
 
 Run from the repository root::
 
-    python benchmarks/scratch_vs_torch.py [--repeats 30] [--threads 1] [--default-malloc] [--wait-quiet 600]
+    python benchmarks/scratch_vs_torch.py [--repeats 30] [--threads 1] [--mallopt] [--only conv] [--wait-quiet 600]
 
-On a shared machine, ``--wait-quiet`` starts each timing only when the CPU is idle.
+On a shared machine, ``--wait-quiet`` starts each timing only when the CPU is
+idle, and ``--clock cpu`` (best with ``--threads 1``) measures the CPU time
+the process used instead of the wall-clock time, which leaves out the time
+spent waiting for a core.
 """
 from __future__ import annotations
 
@@ -49,10 +57,14 @@ POOL_SHAPES = [
 ]
 
 
-def interleaved_medians(
-    functions: dict[str, Callable[[], object]], repeats: int, warmup: int = 3, quiet: Callable[[], None] | None = None
-) -> dict[str, float]:
-    """Run the functions in turn ``repeats`` times (after ``warmup`` rounds); median seconds of each.
+def interleaved_times(
+    functions: dict[str, Callable[[], object]],
+    repeats: int,
+    warmup: int = 3,
+    quiet: Callable[[], None] | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> dict[str, list[float]]:
+    """Run the functions in turn ``repeats`` times (after ``warmup`` rounds); the seconds of each call, per function.
 
     The order alternates from one round to the next (A B, B A, ...), so that
     neither function always runs first. ``quiet``, if given, is called before
@@ -67,10 +79,18 @@ def interleaved_medians(
         for name in names if round_ % 2 == 0 else names[::-1]:
             if quiet is not None:
                 quiet()
-            start = time.perf_counter()
+            start = clock()
             functions[name]()
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
+            times[name].append(clock() - start)
+    return times
+
+
+def quartiles(values: list[float]) -> tuple[float, float, float]:
+    """First quartile, median and third quartile of ``values``."""
+    if len(values) < 2:
+        return values[0], values[0], values[0]
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q2, q3
 
 
 def conv_pair(n: int, c_in: int, c_out: int, size: int, kernel: int, padding: int) -> dict[str, Callable[[], object]]:
@@ -94,20 +114,26 @@ def conv_pair(n: int, c_in: int, c_out: int, size: int, kernel: int, padding: in
     return {"scratch": scratch, "torch": pytorch}
 
 
-def pool_pair(n: int, c: int, size: int, kernel: int) -> dict[str, Callable[[], object]]:
+def pool_pair(kind: str, n: int, c: int, size: int, kernel: int) -> dict[str, Callable[[], object]]:
+    """``kind`` is ``"max"`` or ``"avg"``."""
+    forward, backward = {
+        "max": (F.max_pool2d_forward, F.max_pool2d_backward),
+        "avg": (F.avg_pool2d_forward, F.avg_pool2d_backward),
+    }[kind]
+    reference = {"max": TF.max_pool2d, "avg": TF.avg_pool2d}[kind]
     rng = np.random.default_rng(1)
     x = rng.standard_normal((n, c, size, size), dtype=np.float32)
-    out, _ = F.max_pool2d_forward(x, kernel)
+    out, _ = forward(x, kernel)
     dout = rng.standard_normal(out.shape, dtype=np.float32)
     xt, doutt = torch.from_numpy(x), torch.from_numpy(dout)
 
     def scratch() -> object:
-        _, cache = F.max_pool2d_forward(x, kernel)
-        return F.max_pool2d_backward(dout, cache)
+        _, cache = forward(x, kernel)
+        return backward(dout, cache)
 
     def pytorch() -> object:
         inp = xt.detach().requires_grad_()
-        return torch.autograd.grad(TF.max_pool2d(inp, kernel), inp, doutt)
+        return torch.autograd.grad(reference(inp, kernel), inp, doutt)
 
     return {"scratch": scratch, "torch": pytorch}
 
@@ -174,43 +200,69 @@ def blas_threads() -> str:
     return ", ".join(f"{i['internal_api']} {i['num_threads']}" for i in threadpool_info() if i["user_api"] == "blas")
 
 
-def report_row(label: str, pair: dict[str, Callable[[], object]], args: argparse.Namespace) -> None:
-    """Time one scratch/torch pair and print a row: the two medians in ms and their ratio."""
+HEADER = (f"{'layer':9s} {'shape':30s} {'scratch ms (IQR)':>24s} {'torch ms (IQR)':>24s} "
+          f"{'ratio':>6s} {'ratio IQR':>11s}")
+
+
+def report_row(layer: str, label: str, pair: dict[str, Callable[[], object]], args: argparse.Namespace) -> None:
+    """Time one scratch/torch pair and print a row of the table.
+
+    The row gives each engine's median and interquartile range in ms, the
+    ratio of the medians, and the interquartile range of the per-round ratios.
+    """
     gate = QuietGate(args.wait_quiet) if args.wait_quiet > 0 else None
-    medians = interleaved_medians(pair, args.repeats, quiet=gate)
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
+    times = interleaved_times(pair, args.repeats, quiet=gate, clock=clock)
+    ours, theirs = quartiles(times["scratch"]), quartiles(times["torch"])
+    ratios = quartiles([a / b for a, b in zip(times["scratch"], times["torch"])])
     note = gate.note() if gate else ""
-    print(f"{label:34s} {medians['scratch'] * 1e3:10.2f} {medians['torch'] * 1e3:9.2f} "
-          f"{medians['scratch'] / medians['torch']:6.2f}{note}", flush=True)
+
+    def cell(q: tuple[float, float, float]) -> str:
+        return f"{q[1] * 1e3:7.2f} ({q[0] * 1e3:.2f}-{q[2] * 1e3:.2f})"
+
+    print(f"{layer:9s} {label:30s} {cell(ours):>24s} {cell(theirs):>24s} {ours[1] / theirs[1]:6.2f} "
+          f"{ratios[0]:5.2f}-{ratios[2]:<5.2f}{note}", flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
-    parser.add_argument("--default-malloc", action="store_true", help="leave glibc's malloc settings alone")
+    parser.add_argument("--mallopt", action="store_true",
+                        help="ask glibc's malloc to keep freed memory (default: glibc's default settings)")
     parser.add_argument("--threads", type=int, default=None,
                         help="threads for both PyTorch and NumPy's BLAS (default: PyTorch's default, and BLAS's)")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall-clock time (default), or the process's CPU time, which on a busy machine "
+                             "leaves out the time spent waiting for a core (all threads added up)")
+    parser.add_argument("--only", choices=["conv", "max", "avg"], action="append",
+                        help="time only these layers (repeatable; default: all)")
     parser.add_argument("--wait-quiet", type=float, default=0,
                         help="before each timing, wait for an idle machine (at most this many seconds per shape)")
     args = parser.parse_args()
+    layers = args.only or ["conv", "max", "avg"]
 
     if args.threads is not None:
         from threadpoolctl import threadpool_limits
 
         torch.set_num_threads(args.threads)
         threadpool_limits(args.threads, user_api="blas")
-    kept = False if args.default_malloc else keep_freed_memory()
+    kept = keep_freed_memory() if args.mallopt else False
     print(f"malloc: {'freed memory kept for reuse (mallopt)' if kept else 'default settings'}")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}, BLAS: {blas_threads()}")
     print(f"CPU cores: {os.cpu_count()}, load average at start: {os.getloadavg()[0]:.2f}")
-    print(f"\nconv2d forward + backward (dx, dw, db), float32, median of {args.repeats}")
-    print(f"{'shape':34s} {'scratch ms':>10s} {'torch ms':>9s} {'ratio':>6s}")
-    for shape in CONV_SHAPES:
-        n, c_in, c_out, size, kernel, padding = shape
-        report_row(f"N={n}, {c_in}->{c_out}, {size}x{size}, k={kernel}, pad {padding}", conv_pair(*shape), args)
-    print(f"\nmax_pool2d forward + backward, float32, median of {args.repeats}")
-    for shape in POOL_SHAPES:
-        n, c, size, kernel = shape
-        report_row(f"N={n}, C={c}, {size}x{size}, k=s={kernel}", pool_pair(*shape), args)
+    print(f"\nforward + backward, float32, {args.clock} time, median (interquartile range) "
+          f"of {args.repeats} interleaved repeats")
+    print(HEADER)
+    if "conv" in layers:
+        for shape in CONV_SHAPES:
+            n, c_in, c_out, size, kernel, padding = shape
+            label = f"N={n}, {c_in}->{c_out}, {size}x{size}, k={kernel}, p={padding}"
+            report_row("conv2d", label, conv_pair(*shape), args)
+    for kind in ("max", "avg"):
+        if kind in layers:
+            for shape in POOL_SHAPES:
+                n, c, size, kernel = shape
+                report_row(f"{kind}_pool", f"N={n}, C={c}, {size}x{size}, k=s={kernel}", pool_pair(kind, *shape), args)
     print(f"\nload average at end: {os.getloadavg()[0]:.2f} (above ~2 on 2 cores, other programs competed)")
 
 
