@@ -237,6 +237,94 @@ def test_pooling_matches_torch(kind, shape, kernel, stride, padding, ties) -> No
     assert_close(backward(dout, cache), xt.grad, "dx")
 
 
+# Cases that take each of the two code paths: windows that tile the input
+# (stride = kernel size, no padding; a remainder may be left unread) and the
+# general strided-window path.
+TILING_CASES = [
+    ((4, 3, 8, 8), 2),
+    ((2, 5, 7, 9), 2),  # odd sizes: the last row and column are not read
+    ((3, 2, 9, 11), (3, 2)),
+    ((2, 2, 6, 6), (1, 3)),
+    ((1, 4, 12, 12), 4),
+    ((2, 1, 5, 5), 5),
+]
+GENERAL_CASES = [
+    ((2, 3, 9, 9), 3, 2, 0),  # overlapping windows
+    ((2, 3, 8, 8), 2, 2, 1),  # tiling kernel and stride, but padded
+    ((2, 2, 7, 8), (2, 3), (3, 2), 0),  # gaps between windows
+]
+
+
+def pooling_input(kind: str, shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """Random inputs where ties are rare ("normal"), or common ("integers", "relu": many zeros)."""
+    rng = np.random.default_rng(seed)
+    if kind == "integers":
+        return rng.integers(-1, 2, size=shape).astype(np.float64)
+    x = rng.standard_normal(shape)
+    return np.maximum(x, 0.0) if kind == "relu" else x
+
+
+def windows_with_tied_maximum(x: np.ndarray, g) -> int:
+    """How many tiling windows of ``x`` hold their maximum at least twice."""
+    (kh, kw), ho, wo = g.kernel, g.out_height, g.out_width
+    tiles = x[:, :, :ho * kh, :wo * kw].reshape(g.batch, g.channels, ho, kh, wo, kw)
+    maxima = tiles.max(axis=(3, 5), keepdims=True)
+    return int(((tiles == maxima).sum(axis=(3, 5)) > 1).sum())
+
+
+def check_pooling_against_torch(pool: str, x: np.ndarray, kernel, stride, padding, seed: int) -> None:
+    forward, backward, reference = {
+        "max": (F.max_pool2d_forward, F.max_pool2d_backward, TF.max_pool2d),
+        "avg": (F.avg_pool2d_forward, F.avg_pool2d_backward, TF.avg_pool2d),
+    }[pool]
+    out, cache = forward(x, kernel, stride, padding)
+    xt = as_tensor(x)
+    out_t = reference(xt, kernel, stride, padding)
+    assert_close(out, out_t, "out")
+    dout = np.random.default_rng(seed + 1).standard_normal(out.shape)
+    out_t.backward(torch.from_numpy(dout))
+    assert_close(backward(dout, cache), xt.grad, "dx")
+
+
+@pytest.mark.parametrize("values", ["normal", "integers", "relu"])
+@pytest.mark.parametrize("pool", ["max", "avg"])
+@pytest.mark.parametrize("shape, kernel", TILING_CASES)
+def test_pooling_tiling_path_matches_torch(pool, shape, kernel, values) -> None:
+    from cnnbook.scratch.functional import pooling
+
+    x = pooling_input(values, shape, seed=11)
+    g = pooling.window_geometry(x.shape, pooling.as_pair(kernel, "k"), pooling.as_pair(kernel, "k"), (0, 0))
+    assert pooling._tiles(g)
+    if values == "integers":  # the case must contain windows whose maximum appears more than once
+        assert windows_with_tied_maximum(x, g) > 0
+    check_pooling_against_torch(pool, x, kernel, None, 0, seed=11)
+
+
+@pytest.mark.parametrize("values", ["normal", "integers", "relu"])
+@pytest.mark.parametrize("pool", ["max", "avg"])
+@pytest.mark.parametrize("shape, kernel, stride, padding", GENERAL_CASES)
+def test_pooling_general_path_matches_torch(pool, shape, kernel, stride, padding, values) -> None:
+    from cnnbook.scratch.functional import pooling
+
+    x = pooling_input(values, shape, seed=12)
+    _, cache = F.max_pool2d_forward(x, kernel, stride, padding)
+    assert not pooling._tiles(cache[1]) and isinstance(cache[0], np.ndarray)  # the general path's cache
+    check_pooling_against_torch(pool, x, kernel, stride, padding, seed=12)
+
+
+@pytest.mark.parametrize("stride, padding", [(None, 0), (1, 1)])  # tiling path, general path
+def test_max_pool_backward_keeps_non_finite_gradients_in_place(stride, padding) -> None:
+    # The backward selects the gradient without np.where: an inf or NaN must
+    # reach the window's maximum only, and every other input gets exactly 0.
+    x = np.random.default_rng(3).standard_normal((1, 2, 4, 4))
+    out, cache = F.max_pool2d_forward(x, 2, stride, padding)
+    dout = np.zeros_like(out)
+    dout[0, 0, 0, 0], dout[0, 1, 1, 1] = np.inf, np.nan
+    xt = as_tensor(x)
+    TF.max_pool2d(xt, 2, stride, padding).backward(torch.from_numpy(dout))
+    np.testing.assert_array_equal(F.max_pool2d_backward(dout, cache), xt.grad.numpy())
+
+
 def test_max_pool_propagates_nan_and_keeps_float32() -> None:
     x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
     x[0, 0, 0, 1] = np.nan
