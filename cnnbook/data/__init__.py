@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .network import socket_timeout, unreachable_reason
+from ..network import socket_timeout, unreachable_reason
 
 __all__ = [
     "DatasetUnavailable",
