@@ -83,6 +83,8 @@ def test_nms_edge_cases():
     scores = torch.tensor([0.2, 0.9])
     assert nms(two, scores, 0.5).tolist() == [1]                        # identical boxes: the best stays
     assert batched_nms(two, scores, torch.tensor([0, 1]), 0.5).tolist() == [1, 0]   # other class: both stay
+    half = torch.tensor([[0.0, 0.0, 2.0, 1.0], [0.0, 0.0, 1.0, 1.0]])   # IoU exactly 0.5: not *greater*, kept
+    assert nms(half, scores, 0.5).tolist() == torchvision.ops.nms(half, scores, 0.5).tolist() == [1, 0]
 
 
 def test_nms_rejects_bad_input():

@@ -39,7 +39,7 @@ def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torc
         if removed[i]:
             continue
         kept.append(i)
-        removed |= iou[i] >= iou_threshold      # removes box i itself too, which is already kept
+        removed |= iou[i] > iou_threshold      # removes box i itself too, which is already kept
     return order[torch.tensor(kept, dtype=torch.int64)]
 
 
