@@ -124,3 +124,23 @@ def test_grid_anchors_offset_and_bad_input():
     with pytest.raises(ValueError, match="one feature size"):
         generate_anchors((64, 64), [(8, 8)], [(32,), (64,)], [(1.0,)])
     assert math.isclose(float(base_anchors([8], [4.0], round_to_pixels=False)[0, 3] * 2), 16.0)
+
+
+def test_instances_from_semantic():
+    from cnnbook.vision import instances_from_semantic
+
+    labels = torch.zeros(10, 10, dtype=torch.int64)
+    labels[1:3, 1:3] = 1          # two separate squares of class 1
+    labels[6:9, 6:9] = 1
+    labels[1:4, 6:9] = 2          # one of class 2
+    labels[8, 0] = 2              # a one-pixel speck of class 2
+    probabilities = torch.nn.functional.one_hot(labels, 3).permute(2, 0, 1).float() * 0.8 + 0.2 / 3
+    found = instances_from_semantic(probabilities, min_area=2)
+    assert found["labels"].tolist() == [1, 1, 2]
+    assert found["masks"].sum(dim=(1, 2)).tolist() == [4, 9, 9]
+    assert found["boxes"].tolist() == [[1, 1, 3, 3], [6, 6, 9, 9], [6, 1, 9, 4]]
+    assert torch.allclose(found["scores"], torch.full((3,), 0.8 + 0.2 / 3))
+    assert len(instances_from_semantic(probabilities, min_area=1)["labels"]) == 4
+    assert len(instances_from_semantic(torch.zeros(3, 4, 4).index_fill_(0, torch.tensor([0]), 1.0))["labels"]) == 0
+    with pytest.raises(ValueError, match="K x H x W"):
+        instances_from_semantic(torch.zeros(4, 4))

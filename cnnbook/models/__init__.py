@@ -14,6 +14,10 @@ module                  full size                                small (CPU)
 :mod:`.resnet`          ``resnet18/34/50()``, ``resnet(depth)``  ``small_resnet(depth)``, ``small_plainnet(depth)``
 ======================  =======================================  ==========================================
 
+Detection and segmentation (for 64 x 64 scenes): :mod:`.detector` holds
+``TinyYOLO``, a YOLO-style single-stage detector with its targets, loss and
+post-processing; :mod:`.unet` holds ``SmallUNet``.
+
 The full-size AlexNet, VGG and ResNet have the same parameters, with the
 same names and shapes, as torchvision's builders (``weights=None``), so
 their parameter counts are equal and torchvision's state dicts load into
@@ -21,6 +25,7 @@ them. Small variants share the signature ``(in_channels=1, num_classes=10,
 width=...)`` (with ``depth`` first for the ResNets).
 """
 from .alexnet import AlexNet, alexnet, small_alexnet
+from .detector import TinyYOLO, yolo_detections, yolo_loss, yolo_loss_terms, yolo_targets
 from .lenet import (
     C3_CONNECTIONS,
     DIGIT_PROTOTYPES,
@@ -52,6 +57,7 @@ from .resnet import (
     small_plainnet,
     small_resnet,
 )
+from .unet import SmallUNet
 from .vgg import VGG, VGG_DEPTHS, VGG_STAGES, small_vgg, vgg, vgg11, vgg13, vgg16, vgg19, vgg_features
 
 __all__ = [
@@ -62,4 +68,5 @@ __all__ = [
     "digit_prototypes", "lenet5", "lenet5_input", "map_criterion", "pretrained", "pretrained_weights", "resnet",
     "resnet18", "resnet34", "resnet50", "small_alexnet", "small_plainnet", "small_resnet", "small_vgg", "vgg",
     "vgg11", "vgg13", "vgg16", "vgg19", "vgg_features", "weights_file",
+    "SmallUNet", "TinyYOLO", "yolo_detections", "yolo_loss", "yolo_loss_terms", "yolo_targets",
 ]
