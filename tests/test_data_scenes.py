@@ -41,9 +41,9 @@ def test_labels_are_consistent():
 
 
 def test_generation_is_fast():
-    start = time.perf_counter()
+    start = time.process_time()                  # CPU time: wall time on a shared machine says little
     make_scenes(300, seed=2)
-    assert time.perf_counter() - start < 5.0      # about 1 s on a busy 2-core machine
+    assert time.process_time() - start < 3.0      # about 0.5 s of one core
 
 
 def test_coco_export_reads_in_pycocotools():
