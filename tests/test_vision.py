@@ -144,3 +144,16 @@ def test_instances_from_semantic():
     assert len(instances_from_semantic(torch.zeros(3, 4, 4).index_fill_(0, torch.tensor([0]), 1.0))["labels"]) == 0
     with pytest.raises(ValueError, match="K x H x W"):
         instances_from_semantic(torch.zeros(4, 4))
+
+
+def test_instances_from_semantic_smoothing_removes_a_stray_pixel():
+    from cnnbook.vision import instances_from_semantic
+
+    labels = torch.zeros(12, 12, dtype=torch.int64)
+    labels[2:10, 2:10] = 1
+    labels[5, 5] = 2                                    # one wrong pixel inside the square
+    probabilities = torch.nn.functional.one_hot(labels, 3).permute(2, 0, 1).float()
+    assert instances_from_semantic(probabilities)["labels"].tolist() == [1, 2]
+    assert instances_from_semantic(probabilities, smooth=3)["labels"].tolist() == [1]
+    with pytest.raises(ValueError, match="odd"):
+        instances_from_semantic(probabilities, smooth=2)

@@ -8,9 +8,11 @@ from scipy import ndimage
 __all__ = ["instances_from_semantic"]
 
 
-def instances_from_semantic(probabilities: torch.Tensor, *, min_area: int = 1) -> dict[str, torch.Tensor]:
+def instances_from_semantic(probabilities: torch.Tensor, *, min_area: int = 1, smooth: int = 1) -> dict[str, torch.Tensor]:
     """Split a semantic segmentation into instances, one per connected region of a class.
 
+    The probabilities are first averaged over ``smooth x smooth`` windows
+    (``smooth=1``: not at all), which removes isolated pixels of a wrong class.
     Each pixel takes its most probable class; the pixels of one class (not the
     background, class 0) that touch, horizontally or vertically, form one
     instance. Regions smaller than ``min_area`` pixels are dropped as noise.
@@ -21,6 +23,7 @@ def instances_from_semantic(probabilities: torch.Tensor, *, min_area: int = 1) -
     Args:
         probabilities: float ``K x H x W`` class probabilities of one image (softmax output).
         min_area: smallest instance kept, in pixels.
+        smooth: odd window size of the averaging before the arg-max.
 
     Returns:
         A dict in torchmetrics' format: ``masks`` bool ``D x H x W``, ``labels`` int64 ``D``
@@ -28,7 +31,12 @@ def instances_from_semantic(probabilities: torch.Tensor, *, min_area: int = 1) -
     """
     if probabilities.ndim != 3 or probabilities.shape[0] < 2:
         raise ValueError(f"probabilities must be K x H x W with K >= 2 classes, got {tuple(probabilities.shape)}")
+    if not isinstance(smooth, int) or smooth < 1 or smooth % 2 == 0:
+        raise ValueError(f"smooth must be a positive odd integer, got {smooth!r}")
     probabilities = probabilities.detach().float().cpu()
+    if smooth > 1:
+        probabilities = torch.nn.functional.avg_pool2d(probabilities[None], smooth, stride=1, padding=smooth // 2,
+                                                       count_include_pad=False)[0]
     classes = probabilities.argmax(dim=0).numpy()
     masks, labels, scores = [], [], []
     for label in range(1, probabilities.shape[0]):
