@@ -7,6 +7,10 @@
   temperature scaling.
 - :mod:`~cnnbook.metrics.verification`: cosine similarity of pairs, the verification
   threshold chosen by cross-validation over folds, nearest-neighbour identification.
+- :mod:`~cnnbook.metrics.detection`: COCO's mean average precision and recall for boxes
+  and instance masks (equal to ``pycocotools``).
+- :mod:`~cnnbook.metrics.segmentation`: per-class and mean intersection over union of
+  label maps (equal to scikit-learn's ``jaccard_score``).
 """
 from .calibration import ReliabilityBins, expected_calibration_error, fit_temperature, reliability_bins
 from .classification import (
@@ -18,6 +22,8 @@ from .classification import (
     roc_curve,
     top_k_accuracy,
 )
+from .detection import CocoEvaluation, coco_evaluation, mean_average_precision
+from .segmentation import mean_iou, per_class_iou
 from .verification import (
     CrossValidatedVerification,
     best_threshold,

@@ -18,6 +18,10 @@ module                  full size                                small (CPU)
 :mod:`.gan`             (28 x 28 digits only)                    ``DCGANGenerator()``, ``DCGANDiscriminator()``
 ======================  =======================================  ==========================================
 
+Detection and segmentation (for 64 x 64 scenes): :mod:`.detector` holds
+``TinyYOLO``, a YOLO-style single-stage detector with its targets, loss and
+post-processing; :mod:`.unet` holds ``SmallUNet``.
+
 The full-size AlexNet, VGG, ResNet and MobileNet v2 have the same parameters, with the
 same names and shapes, as torchvision's builders (``weights=None``), so
 their parameter counts are equal and torchvision's state dicts load into
@@ -40,6 +44,7 @@ from .attention import (
     small_attention_cnn,
     small_vit,
 )
+from .detector import TinyYOLO, yolo_detections, yolo_loss, yolo_loss_terms, yolo_targets
 from .lenet import (
     C3_CONNECTIONS,
     DIGIT_PROTOTYPES,
@@ -83,6 +88,7 @@ from .resnet import (
     small_resnet,
 )
 from .small_cnn import small_cnn, small_cnn_feature_size
+from .unet import SmallUNet
 from .vgg import VGG, VGG_DEPTHS, VGG_STAGES, small_vgg, vgg, vgg11, vgg13, vgg16, vgg19, vgg_features
 
 __all__ = [
@@ -100,5 +106,6 @@ __all__ = [
     "ATTENTION_KINDS", "MultiHeadSelfAttention", "PatchEmbedding", "SpatialAttention", "SqueezeExcitation",
     "TransformerBlock", "VisionTransformer", "attention", "patchify", "permute_patches", "small_attention_cnn",
     "small_vit",
+    "SmallUNet", "TinyYOLO", "yolo_detections", "yolo_loss", "yolo_loss_terms", "yolo_targets",
 ]
 __all__ += ["small_cnn", "small_cnn_feature_size"]
