@@ -33,8 +33,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from .._network import socket_timeout, unreachable_reason
 from ..checks import as_int, as_number, fail
+from .downloads import DatasetUnavailable, data_dir, download_once
 
 __all__ = [
     "DatasetUnavailable",
@@ -49,10 +49,6 @@ __all__ = [
     "per_class_subset",
     "stratified_split",
 ]
-
-
-class DatasetUnavailable(RuntimeError):
-    """A dataset that was asked for cannot be obtained here (usually: no network)."""
 
 
 class ImageDataset(Dataset):
@@ -119,11 +115,6 @@ class ImageDataset(Dataset):
 
 
 # --------------------------------------------------------------------------- paths and switches
-
-
-def data_dir() -> Path:
-    """The directory where downloaded data is cached: ``$CNNBOOK_DATA`` or ``~/.cache/cnnbook``."""
-    return Path(os.environ.get("CNNBOOK_DATA") or Path.home() / ".cache" / "cnnbook").expanduser()
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -211,7 +202,9 @@ def per_class_subset(dataset: ImageDataset, per_class: int, *, seed: int = 0) ->
     return ImageDataset(dataset.images[index], dataset.labels[index], dataset.classes)
 
 
-def _split(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], test_size: float, seed: int):
+def split_into_datasets(images: np.ndarray, labels: np.ndarray, classes: Sequence[str], test_size: float,
+                        seed: int) -> tuple["ImageDataset", "ImageDataset"]:
+    """A stratified split of ``images`` and ``labels``, fixed by ``seed``, as ``(train, test)`` datasets."""
     train_index, test_index = stratified_split(labels, test_size, seed)
     x = torch.as_tensor(images, dtype=torch.float32)
     y = torch.as_tensor(labels, dtype=torch.long)
@@ -249,7 +242,7 @@ def load_mnist(full: bool | None = None, *, seed: int = 0) -> tuple[ImageDataset
         return _load_full_mnist()
     pixels, labels = _offline_mnist_arrays()
     images = (pixels / 255.0).reshape(-1, 1, 28, 28)
-    return _split(images, labels, DIGIT_NAMES, test_size=0.2, seed=seed)
+    return split_into_datasets(images, labels, DIGIT_NAMES, test_size=0.2, seed=seed)
 
 
 def _offline_mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
@@ -286,35 +279,12 @@ def _load_full_mnist() -> tuple[ImageDataset, ImageDataset]:
     from torchvision.datasets import MNIST
 
     root = data_dir() / "mnist"
-    try:
-        sets = [MNIST(root, train=train, download=False) for train in (True, False)]
-    except RuntimeError:  # not cached yet: download, but only if the network answers
-        _require_network("full MNIST", _MNIST_HOSTS, root)
-        try:
-            with socket_timeout(30):
-                sets = [MNIST(root, train=train, download=True) for train in (True, False)]
-        except Exception as error:  # any failure of the download is reported the same way
-            raise DatasetUnavailable(_unavailable_message("full MNIST", root, f"the download failed: {error}")) from error
+    sets = download_once("full MNIST", root, _MNIST_HOSTS,
+                         lambda download: [MNIST(root, train=train, download=download) for train in (True, False)])
     train, test = (
         ImageDataset((s.data.float() / 255.0).unsqueeze(1), s.targets.clone(), DIGIT_NAMES) for s in sets
     )
     return train, test
-
-
-def _unavailable_message(what: str, root: Path, reason: str) -> str:
-    return (
-        f"{what} is not cached in {root} and cannot be downloaded: {reason}. "
-        "To use it, connect to the internet and run again (it is downloaded once and cached; "
-        "set CNNBOOK_DATA to choose the cache directory), or copy the files there by hand. "
-        "To use the offline data that ships with the book instead, pass full=False or unset CNNBOOK_FULL_DATA."
-    )
-
-
-def _require_network(what: str, hosts: Sequence[tuple[str, int]], root: Path, timeout: float = 5.0) -> None:
-    """Raise DatasetUnavailable unless one of ``hosts`` accepts a connection within ``timeout`` seconds."""
-    reason = unreachable_reason(hosts, timeout)
-    if reason is not None:
-        raise DatasetUnavailable(_unavailable_message(what, root, reason))
 
 
 # --------------------------------------------------------------------------- scikit-learn digits
@@ -335,7 +305,7 @@ def load_digits(*, test_size: float = 0.2, seed: int = 0) -> tuple[ImageDataset,
     _check_test_size(test_size)
     bunch = sklearn_digits()
     images = (bunch.images / 16.0)[:, None, :, :]
-    return _split(images, bunch.target, DIGIT_NAMES, test_size=test_size, seed=seed)
+    return split_into_datasets(images, bunch.target, DIGIT_NAMES, test_size=test_size, seed=seed)
 
 
 # --------------------------------------------------------------------------- photographs
@@ -412,4 +382,4 @@ def load_faces(*, test_size: float = 0.25, seed: int = 0) -> tuple[ImageDataset,
     _check_test_size(test_size)
     crops = skimage.data.lfw_subset()  # (200, 25, 25): faces first, then non-faces
     labels = np.r_[np.ones(100, dtype=np.int64), np.zeros(100, dtype=np.int64)]
-    return _split(crops[:, None, :, :], labels, FACE_CLASSES, test_size=test_size, seed=seed)
+    return split_into_datasets(crops[:, None, :, :], labels, FACE_CLASSES, test_size=test_size, seed=seed)

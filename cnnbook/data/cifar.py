@@ -15,9 +15,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import DatasetUnavailable, ImageDataset, _require_network, _split, _unavailable_message, data_dir, \
-    full_data_requested
-from .._network import socket_timeout
+from . import ImageDataset, full_data_requested, split_into_datasets
+from .downloads import data_dir, download_once
 
 __all__ = ["CIFAR10_CLASSES", "COLOUR_SHAPE_CLASSES", "colour_shapes", "load_cifar10"]
 
@@ -130,22 +129,15 @@ def load_cifar10(full: bool | None = None, *, seed: int = 0) -> tuple[ImageDatas
     if full_data_requested(full):
         return _load_full_cifar10()
     images, labels = colour_shapes(600, seed=seed)
-    return _split(images, labels, COLOUR_SHAPE_CLASSES, test_size=1 / 6, seed=seed)
+    return split_into_datasets(images, labels, COLOUR_SHAPE_CLASSES, test_size=1 / 6, seed=seed)
 
 
 def _load_full_cifar10() -> tuple[ImageDataset, ImageDataset]:
     from torchvision.datasets import CIFAR10
 
     root = data_dir() / "cifar10"
-    try:
-        sets = [CIFAR10(root, train=train, download=False) for train in (True, False)]
-    except RuntimeError:  # not cached yet: download, but only if the network answers
-        _require_network("CIFAR-10", _CIFAR_HOSTS, root)
-        try:
-            with socket_timeout(30):
-                sets = [CIFAR10(root, train=train, download=True) for train in (True, False)]
-        except Exception as error:
-            raise DatasetUnavailable(_unavailable_message("CIFAR-10", root, f"the download failed: {error}")) from error
+    sets = download_once("CIFAR-10", root, _CIFAR_HOSTS,
+                         lambda download: [CIFAR10(root, train=train, download=download) for train in (True, False)])
     return tuple(
         ImageDataset(torch.from_numpy(s.data).permute(0, 3, 1, 2).float() / 255.0, torch.tensor(s.targets),
                      CIFAR10_CLASSES)

@@ -21,9 +21,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import DatasetUnavailable, ImageDataset, _require_network, _unavailable_message, data_dir, \
-    full_data_requested
-from .._network import socket_timeout
+from . import ImageDataset, full_data_requested
+from .downloads import data_dir, download_once
 
 __all__ = ["IDENTITY_TRAITS", "load_face_identities", "split_identities", "synthetic_face_identities",
            "synthetic_faces", "verification_pairs"]
@@ -187,16 +186,10 @@ def _load_lfw_people(per_identity: int, size: int) -> ImageDataset:
     from sklearn.datasets import fetch_lfw_people
 
     root = data_dir() / "lfw"
-    try:
-        bunch = fetch_lfw_people(data_home=root, min_faces_per_person=per_identity, download_if_missing=False)
-    except OSError:  # not cached yet: download, but only if the network answers
-        _require_network("Labeled Faces in the Wild", _LFW_HOSTS, root)
-        try:
-            with socket_timeout(30):
-                bunch = fetch_lfw_people(data_home=root, min_faces_per_person=per_identity)
-        except Exception as error:
-            raise DatasetUnavailable(_unavailable_message("Labeled Faces in the Wild", root,
-                                                          f"the download failed: {error}")) from error
+    bunch = download_once("Labeled Faces in the Wild", root, _LFW_HOSTS,
+                          lambda download: fetch_lfw_people(data_home=root, min_faces_per_person=per_identity,
+                                                            download_if_missing=download),
+                          missing=OSError)
     images = torch.from_numpy(bunch.images.astype(np.float32))[:, None]
     images = images / images.amax(dim=(1, 2, 3), keepdim=True).clamp(min=1e-6)
     height, width = images.shape[-2:]

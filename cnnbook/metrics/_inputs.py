@@ -53,22 +53,19 @@ def same_length(a: np.ndarray, a_name: str, b: np.ndarray, b_name: str) -> None:
 
 def scores_matrix(values: Any, name: str) -> np.ndarray:
     """Finite float scores of shape ``(N, K)``."""
-    scores = as_array(values, name)
-    if scores.ndim != 2:
-        raise ValueError(f"{name} must have shape (N, num_classes), got shape {scores.shape}")
-    if not np.issubdtype(scores.dtype, np.number) or scores.dtype == bool:
-        raise ValueError(f"{name} must hold numbers, got dtype {scores.dtype}")
-    scores = scores.astype(np.float64)
-    if not np.all(np.isfinite(scores)):
-        raise ValueError(f"{name} must be finite, got NaN or infinite values")
-    return scores
+    return _finite_scores(values, name, 2, "shape (N, num_classes)")
 
 
 def score_vector(values: Any, name: str) -> np.ndarray:
     """Finite float scores of shape ``(N,)``."""
+    return _finite_scores(values, name, 1, "one score per sample, shape (N,)")
+
+
+def _finite_scores(values: Any, name: str, ndim: int, shape: str) -> np.ndarray:
+    """``values`` as float64 with ``ndim`` axes; ``ValueError`` naming ``shape`` otherwise, or on NaN / inf."""
     scores = as_array(values, name)
-    if scores.ndim != 1:
-        raise ValueError(f"{name} must be one score per sample, shape (N,), got shape {scores.shape}")
+    if scores.ndim != ndim:
+        raise ValueError(f"{name} must have {shape}, got shape {scores.shape}")
     if not np.issubdtype(scores.dtype, np.number) or scores.dtype == bool:
         raise ValueError(f"{name} must hold numbers, got dtype {scores.dtype}")
     scores = scores.astype(np.float64)
