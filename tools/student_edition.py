@@ -1,7 +1,8 @@
 """Build the student edition of the website (every worked solution hidden) and check it.
 
 Instructors who grade the exercises hand students this edition: the same book with
-the ``{solution}`` blocks left out (sphinx-exercise's ``hide_solutions``). Usage::
+the ``{solution}`` blocks left out (by ``_ext/site_fixes.py``; sphinx-exercise's own
+``hide_solutions`` leaves the content of gated solutions in place). Usage::
 
     python tools/student_edition.py            # build into _build/student/_build/html, then check
     python tools/student_edition.py --check    # only check an existing student build
@@ -76,7 +77,7 @@ def page_text(root: Path) -> str:
 def build() -> Path:
     """Build the student edition; return the folder holding its HTML."""
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    config.setdefault("sphinx", {}).setdefault("config", {})["hide_solutions"] = True
+    config.setdefault("sphinx", {}).setdefault("config", {})["cnnbook_student_edition"] = True  # _ext/site_fixes.py
     config["title"] = f"{config['title']} (student edition)"
     config.setdefault("execute", {})["cache"] = str(ROOT / "_build" / ".jupyter_cache")
     with tempfile.NamedTemporaryFile("w", suffix=".yml", dir=ROOT, delete=False) as handle:
