@@ -35,6 +35,8 @@ SOLUTION = re.compile(r"^(?P<fence>`{3,}|:{3,})\{solution\}[^\n]*\n(?P<body>.*?)
                       r"|\{solution-start\}[^\n]*\n(?P<gated>.*?)\{solution-end\}",
                       re.MULTILINE | re.DOTALL)
 WORDS_PER_PHRASE = 6
+SMART_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "--",
+                              "\u2014": "---"})
 
 
 def sources() -> list[Path]:
@@ -71,7 +73,8 @@ def page_text(root: Path) -> str:
             continue
         raw = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(errors="replace"), flags=re.DOTALL)
         texts.append(html.unescape(re.sub(r"<[^>]+>", " ", raw)))
-    return re.sub(r"\s+", " ", " ".join(texts))
+    text = " ".join(texts).translate(SMART_QUOTES)  # Sphinx turns ' and " into typographic quotes
+    return re.sub(r"\s+", " ", text)
 
 
 def build() -> Path:
