@@ -38,7 +38,7 @@ from torch import nn
 
 from ..checks import IntOrPair, as_pair, as_shape, is_pair
 from ..sliding_windows import window_count
-from .layer_geometry import POINTWISE_LAYERS, is_chain, layer_geometry
+from .layer_geometry import POINTWISE_LAYERS, chain_layers, is_chain, layer_geometry
 
 __all__ = ["ShapeRow", "conv_output_size", "conv_transpose_output_size", "expected_shapes"]
 
@@ -189,17 +189,7 @@ def _layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     """The layers of a chain in the order they run, nested Sequentials flattened, with qualified names."""
     if not is_chain(model):
         return [("", model)]
-    layers: list[tuple[str, nn.Module]] = []
-
-    def walk(module: nn.Module, prefix: str) -> None:
-        for child_name, child in module.named_children():
-            name = f"{prefix}.{child_name}" if prefix else child_name
-            if is_chain(child):
-                walk(child, name)
-            else:
-                layers.append((name, child))
-
-    walk(model, "")
+    layers = chain_layers(model)
     if not layers:
         raise ValueError(f"the model has no layers (an empty {type(model).__name__}); expected at least one")
     return layers
