@@ -26,6 +26,16 @@ def _torch_shape(op, *args, **kwargs):
     return shape if min(shape) > 0 else None
 
 
+def _pair(rng: random.Random, low: int, high: int) -> tuple[int, int]:
+    """A random (height, width) pair, each in ``low..high``."""
+    return rng.randint(low, high), rng.randint(low, high)
+
+
+def _conv_case(rng: random.Random, max_size: int, max_kernel: int) -> tuple[tuple[int, int], ...]:
+    """Random (size, kernel, stride, padding, dilation) pairs: strides, paddings and dilations up to 3."""
+    return _pair(rng, 1, max_size), _pair(rng, 1, max_kernel), _pair(rng, 1, 3), _pair(rng, 0, 3), _pair(rng, 1, 3)
+
+
 def _ours(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
@@ -37,11 +47,7 @@ def test_convolution_matches_pytorch_on_random_cases():
     rng = random.Random(0)
     agreed_valid = 0
     for _ in range(400):
-        size = (rng.randint(1, 16), rng.randint(1, 16))
-        kernel = (rng.randint(1, 5), rng.randint(1, 5))
-        stride = (rng.randint(1, 3), rng.randint(1, 3))
-        padding = (rng.randint(0, 3), rng.randint(0, 3))
-        dilation = (rng.randint(1, 3), rng.randint(1, 3))
+        size, kernel, stride, padding, dilation = _conv_case(rng, 16, 5)
         x = torch.zeros(1, 1, *size)
         w = torch.zeros(1, 1, *kernel)
         expected = _torch_shape(F.conv2d, x, w, stride=stride, padding=padding, dilation=dilation)
@@ -54,11 +60,11 @@ def test_convolution_matches_pytorch_on_random_cases():
 def test_max_and_average_pooling_with_ceil_mode_match_pytorch():
     rng = random.Random(1)
     for _ in range(400):
-        size = (rng.randint(1, 16), rng.randint(1, 16))
-        kernel = (rng.randint(1, 5), rng.randint(1, 5))
-        stride = (rng.randint(1, 4), rng.randint(1, 4))
+        size = _pair(rng, 1, 16)
+        kernel = _pair(rng, 1, 5)
+        stride = _pair(rng, 1, 4)
         padding = (rng.randint(0, kernel[0] // 2), rng.randint(0, kernel[1] // 2))  # PyTorch's limit for pools
-        dilation = (rng.randint(1, 3), rng.randint(1, 3))
+        dilation = _pair(rng, 1, 3)
         ceil_mode = rng.random() < 0.5
         x = torch.zeros(1, 1, *size)
         expected = _torch_shape(F.max_pool2d, x, kernel, stride, padding, dilation, ceil_mode=ceil_mode)
@@ -86,12 +92,8 @@ def test_ceil_mode_drops_a_window_that_would_start_in_the_padding():
 def test_transposed_convolution_matches_pytorch_on_random_cases():
     rng = random.Random(2)
     for _ in range(300):
-        size = (rng.randint(1, 10), rng.randint(1, 10))
-        kernel = (rng.randint(1, 4), rng.randint(1, 4))
-        stride = (rng.randint(1, 3), rng.randint(1, 3))
-        padding = (rng.randint(0, 3), rng.randint(0, 3))
-        dilation = (rng.randint(1, 3), rng.randint(1, 3))
-        output_padding = (rng.randint(0, 2), rng.randint(0, 2))
+        size, kernel, stride, padding, dilation = _conv_case(rng, 10, 4)
+        output_padding = _pair(rng, 0, 2)
         x = torch.zeros(1, 1, *size)
         w = torch.zeros(1, 1, *kernel)
         expected = _torch_shape(F.conv_transpose2d, x, w, stride=stride, padding=padding,
