@@ -5,11 +5,14 @@
 padded input: ``floor((size + pad_start + pad_end - dilation * (kernel_size - 1) - 1) / stride) + 1``,
 with PyTorch's rule for ``ceil_mode``. The NumPy engine (:mod:`cnnbook.scratch`),
 the size and shape predictions and the receptive fields (:mod:`cnnbook.analysis`)
-all use it. The module needs neither torch nor NumPy.
+all use it. ``window_positions`` lists, for each of those windows, the input
+positions it reads. The module does not need torch.
 """
 from __future__ import annotations
 
-__all__ = ["window_count"]
+from .checks import as_int
+
+__all__ = ["window_count", "window_positions"]
 
 
 def window_count(size: int, kernel_size: int, stride: int, pad_start: int, pad_end: int, dilation: int,
@@ -42,3 +45,33 @@ def window_count(size: int, kernel_size: int, stride: int, pad_start: int, pad_e
             f"expected a padded input of at least {needed} pixels, so that the output is not empty"
         )
     return count
+
+
+def window_positions(size: int, kernel_size: int, stride: int = 1, padding: int = 0,
+                     dilation: int = 1) -> list[list[int]]:
+    """The input positions that each output of a 1-D sliding window reads.
+
+    Output ``j`` reads positions ``j s - p + i d`` for ``i = 0, ..., k - 1``:
+    the window starts ``s`` pixels further along for each output, and its
+    taps are ``d`` pixels apart. A position below 0 or at least ``size`` lies
+    in the zero padding.
+
+    Args:
+        size: input length ``n``, >= 1.
+        kernel_size: taps per window ``k``, >= 1.
+        stride: ``s``, >= 1.
+        padding: ``p`` zeros on each side, >= 0.
+        dilation: ``d``, >= 1.
+
+    Returns:
+        One list of ``k`` positions per output; there are
+        :func:`window_count` (``conv_output_size(n, k, s, p, d)``) outputs.
+
+    Raises:
+        ValueError: on a non-int or out-of-range argument, or a window larger
+            than the padded input.
+    """
+    size, kernel_size = as_int("size", size), as_int("kernel_size", kernel_size)
+    stride, dilation, padding = as_int("stride", stride), as_int("dilation", dilation), as_int("padding", padding, 0)
+    count = window_count(size, kernel_size, stride, padding, padding, dilation, False)
+    return [[j * stride - padding + i * dilation for i in range(kernel_size)] for j in range(count)]

@@ -2,14 +2,14 @@
 
 Modules (each holds one concept):
 
-- :mod:`~cnnbook.analysis.sizes`: :func:`conv_output_size`, :func:`conv_transpose_output_size`.
+- :mod:`~cnnbook.analysis.shapes`: :func:`conv_output_size`, :func:`conv_transpose_output_size`
+  (the output-size formula), and :func:`expected_shapes`, every layer's output shape predicted
+  from the layers' hyperparameters, without running the model.
 - :mod:`~cnnbook.analysis.costs`: parameters and multiply-adds of conv, locally connected,
   pooling, linear and batch-norm layers; :func:`count_parameters`; :func:`layer_macs`;
   :func:`layer_cost_shares`, each weight layer's share of a model's costs.
 - :mod:`~cnnbook.analysis.summary`: :func:`summary`, a table of every layer's output shape,
   parameters and multiply-adds, measured with forward hooks.
-- :mod:`~cnnbook.analysis.expected_shapes`: :func:`expected_shapes`, every layer's output shape
-  predicted from the layers' hyperparameters (the output-size formula), without running the model.
 - :mod:`~cnnbook.analysis.receptive_field`: :func:`receptive_field`, the analytic receptive
   field (size, effective stride, effective padding) after each layer of a chain.
 - :mod:`~cnnbook.analysis.activations`: :func:`record_activations` (what each activation layer
@@ -49,9 +49,8 @@ from .costs import (
 )
 from .receptive_field_effective import effective_receptive_field
 from .receptive_field_measured import EmpiricalReceptiveField, empirical_receptive_field, receptive_field_probe
-from .expected_shapes import ShapeRow, expected_shapes
 from .feature_maps import feature_maps, layer_names
-from .sizes import conv_output_size, conv_transpose_output_size
+from .shapes import ShapeRow, conv_output_size, conv_transpose_output_size, expected_shapes
 from .receptive_field import ReceptiveFieldRow, ReceptiveFieldTable, receptive_field
 from .summary import LayerRow, ModelSummary, summary
 from .top_patches import TopPatches, top_patches

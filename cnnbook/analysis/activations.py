@@ -201,25 +201,12 @@ def weight_gradient_norms(
 ) -> list[tuple[str, float]]:
     """The Euclidean norm of the loss's gradient with respect to each layer's weight.
 
-    The gradient is computed with ``torch.autograd.grad`` on one batch, so the
-    model's ``.grad`` attributes are left untouched (see :func:`weight_gradients`).
-
-    Args:
-        model: the network.
-        inputs: a batch, e.g. ``N x C x H x W``.
-        targets: what ``loss`` compares the outputs with (class indices ``N``
-            for the default cross-entropy).
-        loss: ``loss(outputs, targets) -> scalar``; default cross-entropy.
-        layer_types: the kinds of layer to measure; each must have a ``weight``.
+    Takes the arguments of :func:`weight_gradients` (one batch; the model's
+    ``.grad`` attributes are left untouched) and raises as it does.
 
     Returns:
-        ``[(name, norm), ...]``: one pair per layer of ``layer_types``, in the
-        order in which the model registers them (input to output for a chain),
-        ``norm`` being :math:`\\lVert \\partial L / \\partial W \\rVert_2`.
-
-    Raises:
-        ValueError: if ``layer_types`` is not a module class (or tuple of them),
-            or no such layer with a trainable ``weight`` exists in the model.
+        ``[(name, norm), ...]``: one pair per layer of :func:`weight_gradients`,
+        in its order, ``norm`` being :math:`\\lVert \\partial L / \\partial W \\rVert_2`.
     """
     gradients = weight_gradients(model, inputs, targets, loss=loss, layer_types=layer_types)
     return [(name, float(g.norm())) for name, g in gradients]
@@ -251,8 +238,7 @@ def gradient_agreement(
         inputs: ``N x ...`` samples, ``N >= batches``.
         targets: the ``N`` targets.
         batches: number of mini-batches ``B >= 2``; each has ``N // B`` samples.
-        loss: ``loss(outputs, targets) -> scalar``; default cross-entropy.
-        layer_types: the kinds of layer to measure.
+        loss, layer_types: as in :func:`weight_gradients`.
 
     Returns:
         ``[(name, mean cosine), ...]``, one pair per layer in registration

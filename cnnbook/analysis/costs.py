@@ -43,16 +43,15 @@ __all__ = [
 ]
 
 
-def _positive_int(value: object, name: str) -> int:
-    return as_int(name, value)
-
-
-def _check_groups(in_channels: int, out_channels: int, groups: object) -> int:
-    groups = _positive_int(groups, "groups")
+def _filters(in_channels: object, out_channels: object, kernel_size: object, groups: object = 1) -> tuple[int, int]:
+    """``(C_out, weights per filter)`` of a convolution, ``(C_in / groups) * k_h * k_w`` weights per filter, checked."""
+    in_channels, out_channels = as_int("in_channels", in_channels), as_int("out_channels", out_channels)
+    groups = as_int("groups", groups)
     if in_channels % groups or out_channels % groups:
         raise ValueError(f"in_channels ({in_channels}) and out_channels ({out_channels}) must both be "
                          f"divisible by groups, got groups={groups}")
-    return groups
+    kh, kw = as_pair(kernel_size, "kernel_size", 1)
+    return out_channels, (in_channels // groups) * kh * kw
 
 
 def conv2d_params(in_channels: int, out_channels: int, kernel_size: IntOrPair, *,
@@ -76,11 +75,8 @@ def conv2d_params(in_channels: int, out_channels: int, kernel_size: IntOrPair, *
     Raises:
         ValueError: on non-positive sizes or channels not divisible by ``groups``.
     """
-    in_channels = _positive_int(in_channels, "in_channels")
-    out_channels = _positive_int(out_channels, "out_channels")
-    groups = _check_groups(in_channels, out_channels, groups)
-    kh, kw = as_pair(kernel_size, "kernel_size", 1)
-    return out_channels * (in_channels // groups) * kh * kw + (out_channels if bias else 0)
+    out_channels, weights = _filters(in_channels, out_channels, kernel_size, groups)
+    return out_channels * weights + (out_channels if bias else 0)
 
 
 def conv2d_macs(in_channels: int, out_channels: int, kernel_size: IntOrPair, output_size: IntOrPair, *,
@@ -104,12 +100,9 @@ def conv2d_macs(in_channels: int, out_channels: int, kernel_size: IntOrPair, out
     Raises:
         ValueError: on non-positive sizes or channels not divisible by ``groups``.
     """
-    in_channels = _positive_int(in_channels, "in_channels")
-    out_channels = _positive_int(out_channels, "out_channels")
-    groups = _check_groups(in_channels, out_channels, groups)
-    kh, kw = as_pair(kernel_size, "kernel_size", 1)
+    out_channels, weights = _filters(in_channels, out_channels, kernel_size, groups)
     oh, ow = as_pair(output_size, "output_size", 1)
-    return out_channels * oh * ow * (in_channels // groups) * kh * kw
+    return out_channels * oh * ow * weights
 
 
 def locally_connected2d_params(in_channels: int, out_channels: int, kernel_size: IntOrPair,
@@ -135,11 +128,9 @@ def locally_connected2d_params(in_channels: int, out_channels: int, kernel_size:
     Raises:
         ValueError: on non-positive sizes.
     """
-    in_channels = _positive_int(in_channels, "in_channels")
-    out_channels = _positive_int(out_channels, "out_channels")
-    kh, kw = as_pair(kernel_size, "kernel_size", 1)
+    out_channels, weights = _filters(in_channels, out_channels, kernel_size)
     oh, ow = as_pair(output_size, "output_size", 1)
-    return oh * ow * out_channels * (in_channels * kh * kw + (1 if bias else 0))
+    return oh * ow * out_channels * (weights + (1 if bias else 0))
 
 
 def linear_params(in_features: int, out_features: int, *, bias: bool = True) -> int:
@@ -148,8 +139,8 @@ def linear_params(in_features: int, out_features: int, *, bias: bool = True) -> 
     Raises:
         ValueError: on non-positive sizes.
     """
-    in_features = _positive_int(in_features, "in_features")
-    out_features = _positive_int(out_features, "out_features")
+    in_features = as_int("in_features", in_features)
+    out_features = as_int("out_features", out_features)
     return in_features * out_features + (out_features if bias else 0)
 
 
@@ -159,7 +150,7 @@ def linear_macs(in_features: int, out_features: int) -> int:
     Raises:
         ValueError: on non-positive sizes.
     """
-    return _positive_int(in_features, "in_features") * _positive_int(out_features, "out_features")
+    return as_int("in_features", in_features) * as_int("out_features", out_features)
 
 
 def batchnorm2d_params(num_features: int, *, affine: bool = True) -> int:
@@ -171,7 +162,7 @@ def batchnorm2d_params(num_features: int, *, affine: bool = True) -> int:
     Raises:
         ValueError: on a non-positive ``num_features``.
     """
-    return 2 * _positive_int(num_features, "num_features") if affine else 0
+    return 2 * as_int("num_features", num_features) if affine else 0
 
 
 def batchnorm2d_macs(num_features: int, output_size: IntOrPair) -> int:
@@ -184,7 +175,7 @@ def batchnorm2d_macs(num_features: int, output_size: IntOrPair) -> int:
         ValueError: on non-positive sizes.
     """
     oh, ow = as_pair(output_size, "output_size", 1)
-    return _positive_int(num_features, "num_features") * oh * ow
+    return as_int("num_features", num_features) * oh * ow
 
 
 def pool2d_ops(channels: int, kernel_size: IntOrPair, output_size: IntOrPair, *, kind: str = "max") -> int:
@@ -209,7 +200,7 @@ def pool2d_ops(channels: int, kernel_size: IntOrPair, output_size: IntOrPair, *,
     Raises:
         ValueError: on non-positive sizes or an unknown ``kind``.
     """
-    channels = _positive_int(channels, "channels")
+    channels = as_int("channels", channels)
     kh, kw = as_pair(kernel_size, "kernel_size", 1)
     oh, ow = as_pair(output_size, "output_size", 1)
     if kind == "max":

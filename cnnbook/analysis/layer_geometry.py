@@ -3,7 +3,8 @@
 :func:`layer_geometry` gives the kernel, stride, padding at both ends,
 dilation and ceil mode of a 2-D convolution, pooling or padding layer (and a
 ``1 x 1`` window for the layers that act on each position separately);
-:func:`is_chain` says whether a module runs its children one after the other.
+:func:`is_chain` says whether a module runs its children one after the other,
+and :func:`chain_layers` lists a chain's layers in the order they run.
 :func:`cnnbook.analysis.expected_shapes` and the receptive-field functions
 build on them.
 """
@@ -15,7 +16,8 @@ from torch import nn
 
 from ..checks import as_pair
 
-__all__ = ["LayerGeometry", "PADDING_LAYERS", "POINTWISE", "POINTWISE_LAYERS", "is_chain", "layer_geometry"]
+__all__ = ["LayerGeometry", "PADDING_LAYERS", "POINTWISE", "POINTWISE_LAYERS", "chain_layers", "is_chain",
+           "layer_geometry"]
 
 Pair = tuple[int, int]
 
@@ -76,3 +78,38 @@ def layer_geometry(module: nn.Module) -> LayerGeometry | None:
 def is_chain(module: nn.Module) -> bool:
     """A plain nn.Sequential (or a subclass that keeps Sequential's forward): its layers run one after the other."""
     return isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward
+
+
+class _Found(Exception):
+    """Raised inside the walk of a chain when the layer named by ``until`` has been reached."""
+
+
+def chain_layers(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Module]]:
+    """The layers of a chain (:func:`is_chain`) in the order they run, nested chains flattened.
+
+    Args:
+        model: a chain of layers.
+        until: the qualified name of a layer or nested chain; the walk stops
+            after it, so that whatever follows (a classifier head) is never looked at.
+
+    Returns:
+        ``[(qualified name, layer), ...]``, names as ``model.named_modules()``
+        gives them (``"features.0"``); empty for an empty chain.
+    """
+    layers: list[tuple[str, nn.Module]] = []
+
+    def walk(module: nn.Module, prefix: str) -> None:
+        for child_name, child in module.named_children():
+            name = f"{prefix}.{child_name}" if prefix else child_name
+            if is_chain(child):
+                walk(child, name)
+            else:
+                layers.append((name, child))
+            if name == until:
+                raise _Found
+
+    try:
+        walk(model, "")
+    except _Found:
+        pass
+    return layers

@@ -39,7 +39,7 @@ from torch import nn
 from ..checks import IntOrPair, as_pair, as_shape, is_int
 from ._table import html_table, text_table
 from ..sliding_windows import window_count
-from .layer_geometry import LayerGeometry, is_chain, layer_geometry
+from .layer_geometry import LayerGeometry, chain_layers, is_chain, layer_geometry
 
 __all__ = ["ReceptiveFieldRow", "ReceptiveFieldTable", "receptive_field"]
 
@@ -84,10 +84,6 @@ def _refusal(name: str, module: nn.Module) -> ValueError:
                       f"Expected {_SUPPORTED}.")
 
 
-class _Found(Exception):
-    """Raised inside the walk of a chain when the layer named by ``until`` has been reached."""
-
-
 def _chain(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Module, LayerGeometry]]:
     """The layers of a chain, nested Sequentials flattened, with their qualified names and geometry.
 
@@ -112,24 +108,11 @@ def _chain(model: nn.Module, until: str | None = None) -> list[tuple[str, nn.Mod
             shown = ", ".join(repr(n) for n in names[:12]) + (", ..." if len(names) > 12 else "")
             raise ValueError(f"until={until!r} names no layer of the model; expected one of {shown}")
     layers: list[tuple[str, nn.Module, LayerGeometry]] = []
-
-    def walk(module: nn.Module, prefix: str) -> None:
-        for child_name, child in module.named_children():
-            name = f"{prefix}.{child_name}" if prefix else child_name
-            if is_chain(child):
-                walk(child, name)
-            else:
-                geometry = layer_geometry(child)
-                if geometry is None:
-                    raise _refusal(name, child)
-                layers.append((name, child, geometry))
-            if name == until:
-                raise _Found
-
-    try:
-        walk(model, "")
-    except _Found:
-        pass
+    for name, layer in chain_layers(model, until):
+        geometry = layer_geometry(layer)
+        if geometry is None:
+            raise _refusal(name, layer)
+        layers.append((name, layer, geometry))
     if not layers:
         raise ValueError(f"the model has no layers (an empty {type(model).__name__}); expected at least one")
     return layers

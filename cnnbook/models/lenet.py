@@ -160,7 +160,6 @@ _DIGIT_DRAWINGS: dict[int, tuple[str, ...]] = {
     9: (".......", ".#####.", "#.....#", "#.....#", "#.....#", "#....##",
         ".####.#", "......#", "......#", ".....#.", ".####..", "......."),
 }
-PROTOTYPE_HEIGHT, PROTOTYPE_WIDTH = 12, 7
 
 
 def digit_prototypes() -> torch.Tensor:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from torch import nn
 
-from ..analysis.sizes import conv_output_size
+from ..analysis.shapes import conv_output_size
 from ..checks import as_int
 
 __all__ = ["small_cnn", "small_cnn_feature_size"]

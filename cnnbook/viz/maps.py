@@ -1,29 +1,33 @@
-"""Feature maps: the channels of one image's activations, for one layer or several depths."""
+"""Maps of values over an image's grid: a layer's feature maps, and input-gradient maps of receptive fields.
+
+Unlike pictures (:mod:`cnnbook.viz.images`), these are drawn on a colour
+scale chosen from the values (signed or not, shared or per panel). Every grid
+is laid out by :func:`~cnnbook.viz.grid.panel_grid`.
+"""
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.patches import Rectangle
 
 from ..checks import as_int, is_int
+from .grid import as_float_array, panel_grid
 
-__all__ = ["show_feature_maps"]
+__all__ = ["show_feature_maps", "show_receptive_fields"]
 
 
 def _as_maps(maps: torch.Tensor | np.ndarray, name: str = "maps") -> np.ndarray:
     """``C x H x W`` (or ``1 x C x H x W``) tensor or array -> float64 array ``C x H x W``."""
-    array = maps.detach().cpu().numpy() if isinstance(maps, torch.Tensor) else np.asarray(maps)
+    array = as_float_array(maps)
     if array.ndim == 4 and array.shape[0] == 1:
         array = array[0]
     if array.ndim != 3:
         raise ValueError(f"{name} must be the maps of one image, C x H x W (or 1 x C x H x W), "
                          f"got shape {tuple(array.shape)}")
-    return array.astype(np.float64)
-
-
+    return array
 def _chosen_channels(channels: int | Sequence[int] | None, count: int, name: str) -> list[int]:
     """Indices of the channels to draw: all, the first ``channels``, or the ones listed."""
     if channels is None:
@@ -150,12 +154,13 @@ def show_feature_maps(
         arrays = {name: _as_maps(value, f"the maps of {name!r}") for name, value in maps.items()}
         chosen = {name: _chosen_channels(channels, a.shape[0], name) for name, a in arrays.items()}
         width = max(len(c) for c in chosen.values())
-        fig, grid = plt.subplots(len(arrays), width, figsize=(size * width + 0.9, (size + 0.3) * len(arrays)),
-                                 squeeze=False, layout="constrained")
+        fig, grid = panel_grid(len(arrays) * width, width, width=size, height=size + 0.3, extra_width=0.9,
+                               layout="constrained")
         for row, (name, array) in enumerate(arrays.items()):
-            _draw_row(array, chosen[name], list(grid[row]), titles=None, **style)
+            panels = grid[row * width:(row + 1) * width]
+            _draw_row(array, chosen[name], panels, titles=None, **style)
             c, h, w = array.shape
-            grid[row][0].set_ylabel(f"{name}\n{c} x {h} x {w}", fontsize=8, rotation=0, ha="right", va="center")
+            panels[0].set_ylabel(f"{name}\n{c} x {h} x {w}", fontsize=8, rotation=0, ha="right", va="center")
         if title:
             fig.suptitle(title)
         return fig
@@ -166,13 +171,10 @@ def show_feature_maps(
     if titles is not None and len(titles) != count:
         raise ValueError(f"got {count} maps to draw but {len(titles)} titles")
     if axes is None:
-        ncols = min(ncols, count)
-        nrows = math.ceil(count / ncols)
         extra = 0.3 if show_titles else 0.05  # room for the panel titles
-        height = (size + extra) * nrows + (0.4 if title else 0.0)
-        fig, grid = plt.subplots(nrows, ncols, figsize=(size * ncols + (0.8 if colorbar else 0.0), height),
-                                 squeeze=False, layout="constrained")  # constrained: room for titles and colour bar
-        panels = list(grid.flat)
+        # constrained layout: room for the titles and the colour bar
+        fig, panels = panel_grid(count, ncols, width=size, height=size + extra, extra_width=0.8 if colorbar else 0.0,
+                                 extra_height=0.4 if title else 0.0, layout="constrained")
     else:
         panels = list(np.ravel(axes))
         if len(panels) < count:
@@ -183,4 +185,95 @@ def show_feature_maps(
         fig.colorbar(image, ax=panels[:count], shrink=0.8)
     if axes is None and title:
         fig.suptitle(title)
+    return fig
+
+
+def _as_map(value: object, index: int) -> np.ndarray:
+    array = as_float_array(value)
+    if array.ndim != 2 or min(array.shape) < 1:
+        raise ValueError(f"map {index} must be H x W, got shape {tuple(array.shape)}")
+    return array
+
+
+def show_receptive_fields(
+    maps: Sequence[torch.Tensor | np.ndarray],
+    boxes: Sequence[Sequence[int] | None] | None = None,
+    *,
+    titles: Sequence[str] | None = None,
+    log: bool = False,
+    size: float = 2.2,
+    cmap: str = "magma",
+    box_color: str = "cyan",
+    title: str | None = None,
+) -> plt.Figure:
+    """Draw input-sized maps (such as input gradients of one unit) side by side, each with a box.
+
+    Made for receptive fields: a map from
+    :func:`~cnnbook.analysis.empirical_receptive_field` (its ``gradient``) or
+    :func:`~cnnbook.analysis.effective_receptive_field`, and the box from
+    :meth:`~cnnbook.analysis.ReceptiveFieldRow.input_region`. The box's edges
+    are drawn on the pixel borders, so a box that fits the coloured area
+    exactly means that the analytic field and the measured one agree. A light
+    grey frame marks each map's extent.
+
+    Args:
+        maps: a sequence of ``H x W`` maps (tensors or arrays; sizes may differ).
+        boxes: one ``(top, left, bottom, right)`` per map (bottom and right
+            exclusive; parts outside the map are cut off) or ``None`` for no box.
+        titles: one title per map.
+        log: draw ``log10`` of the map, leaving zeros blank (the background
+            colour), so that values that differ by orders of magnitude, and
+            exact zeros, can both be seen. Each map has its own colour scale;
+            a constant map is drawn in the colour map's top colour.
+        size: inches per map.
+        cmap: the colour map.
+        box_color: the colour of the boxes.
+        title: a title over the whole figure.
+
+    Returns:
+        The matplotlib ``Figure``.
+
+    Raises:
+        ValueError: if a map is not 2-D, there are no maps, a box is not four
+            numbers, or ``boxes`` / ``titles`` do not match the maps.
+    """
+    arrays = [_as_map(m, index) for index, m in enumerate(maps)]
+    if not arrays:
+        raise ValueError("show_receptive_fields needs at least one map, got none")
+    if boxes is not None and len(boxes) != len(arrays):
+        raise ValueError(f"got {len(boxes)} boxes for {len(arrays)} maps")
+    if titles is not None and len(titles) != len(arrays):
+        raise ValueError(f"got {len(titles)} titles for {len(arrays)} maps")
+    fig, axes = panel_grid(len(arrays), len(arrays), width=size, height=size + 0.3)
+    for index, (ax, array) in enumerate(zip(axes, arrays)):
+        if log:
+            shown = np.full_like(array, np.nan)
+            positive = array > 0
+            shown[positive] = np.log10(array[positive])
+        else:
+            shown = array
+        finite = shown[np.isfinite(shown)]
+        low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if high <= low:  # a constant map: draw it in the top colour, not the background one
+            low = high - 1.0
+        ax.imshow(shown, cmap=cmap, vmin=low, vmax=high)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        for spine in ax.spines.values():  # a light frame marks the input's extent where the map is blank
+            spine.set_visible(True)
+            spine.set_color("0.75")
+        box = boxes[index] if boxes is not None else None
+        if box is not None:
+            if len(box) != 4:
+                raise ValueError(f"box {index} must be (top, left, bottom, right), got {tuple(box)!r}")
+            top, left, bottom, right = (float(v) for v in box)
+            ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False,
+                                   edgecolor=box_color, linewidth=1.5))
+            ax.set_xlim(-0.5, array.shape[1] - 0.5)
+            ax.set_ylim(array.shape[0] - 0.5, -0.5)
+        if titles is not None:
+            ax.set_title(titles[index], fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
     return fig

@@ -1,12 +1,14 @@
-"""conv_output_size and conv_transpose_output_size against the shapes PyTorch actually produces."""
+"""cnnbook.analysis.shapes against the shapes PyTorch produces: conv_output_size and
+conv_transpose_output_size (the output-size formula), and expected_shapes (the formula, layer by layer)."""
 import random
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from torch import nn
 
-from cnnbook.analysis import conv_output_size, conv_transpose_output_size
-
+from cnnbook.analysis import ShapeRow, conv_output_size, conv_transpose_output_size, expected_shapes, summary
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -24,6 +26,16 @@ def _torch_shape(op, *args, **kwargs):
     return shape if min(shape) > 0 else None
 
 
+def _pair(rng: random.Random, low: int, high: int) -> tuple[int, int]:
+    """A random (height, width) pair, each in ``low..high``."""
+    return rng.randint(low, high), rng.randint(low, high)
+
+
+def _conv_case(rng: random.Random, max_size: int, max_kernel: int) -> tuple[tuple[int, int], ...]:
+    """Random (size, kernel, stride, padding, dilation) pairs: strides, paddings and dilations up to 3."""
+    return _pair(rng, 1, max_size), _pair(rng, 1, max_kernel), _pair(rng, 1, 3), _pair(rng, 0, 3), _pair(rng, 1, 3)
+
+
 def _ours(fn, *args, **kwargs):
     try:
         return fn(*args, **kwargs)
@@ -35,11 +47,7 @@ def test_convolution_matches_pytorch_on_random_cases():
     rng = random.Random(0)
     agreed_valid = 0
     for _ in range(400):
-        size = (rng.randint(1, 16), rng.randint(1, 16))
-        kernel = (rng.randint(1, 5), rng.randint(1, 5))
-        stride = (rng.randint(1, 3), rng.randint(1, 3))
-        padding = (rng.randint(0, 3), rng.randint(0, 3))
-        dilation = (rng.randint(1, 3), rng.randint(1, 3))
+        size, kernel, stride, padding, dilation = _conv_case(rng, 16, 5)
         x = torch.zeros(1, 1, *size)
         w = torch.zeros(1, 1, *kernel)
         expected = _torch_shape(F.conv2d, x, w, stride=stride, padding=padding, dilation=dilation)
@@ -52,11 +60,11 @@ def test_convolution_matches_pytorch_on_random_cases():
 def test_max_and_average_pooling_with_ceil_mode_match_pytorch():
     rng = random.Random(1)
     for _ in range(400):
-        size = (rng.randint(1, 16), rng.randint(1, 16))
-        kernel = (rng.randint(1, 5), rng.randint(1, 5))
-        stride = (rng.randint(1, 4), rng.randint(1, 4))
+        size = _pair(rng, 1, 16)
+        kernel = _pair(rng, 1, 5)
+        stride = _pair(rng, 1, 4)
         padding = (rng.randint(0, kernel[0] // 2), rng.randint(0, kernel[1] // 2))  # PyTorch's limit for pools
-        dilation = (rng.randint(1, 3), rng.randint(1, 3))
+        dilation = _pair(rng, 1, 3)
         ceil_mode = rng.random() < 0.5
         x = torch.zeros(1, 1, *size)
         expected = _torch_shape(F.max_pool2d, x, kernel, stride, padding, dilation, ceil_mode=ceil_mode)
@@ -84,12 +92,8 @@ def test_ceil_mode_drops_a_window_that_would_start_in_the_padding():
 def test_transposed_convolution_matches_pytorch_on_random_cases():
     rng = random.Random(2)
     for _ in range(300):
-        size = (rng.randint(1, 10), rng.randint(1, 10))
-        kernel = (rng.randint(1, 4), rng.randint(1, 4))
-        stride = (rng.randint(1, 3), rng.randint(1, 3))
-        padding = (rng.randint(0, 3), rng.randint(0, 3))
-        dilation = (rng.randint(1, 3), rng.randint(1, 3))
-        output_padding = (rng.randint(0, 2), rng.randint(0, 2))
+        size, kernel, stride, padding, dilation = _conv_case(rng, 10, 4)
+        output_padding = _pair(rng, 0, 2)
         x = torch.zeros(1, 1, *size)
         w = torch.zeros(1, 1, *kernel)
         expected = _torch_shape(F.conv_transpose2d, x, w, stride=stride, padding=padding,
@@ -158,3 +162,87 @@ def test_transposed_bad_inputs():
         conv_transpose_output_size(1, 1, padding=1)
     with pytest.raises(ValueError, match="kernel_size must be"):
         conv_transpose_output_size(4, "3")
+
+
+def _random_chain(rng: np.random.Generator, channels: int, size: int) -> nn.Sequential:
+    """A random chain of convolutions, pools, padding and pointwise layers, then a classifier head."""
+    layers: list[nn.Module] = []
+    for _ in range(int(rng.integers(2, 6))):
+        kind = rng.choice(["conv", "conv_same", "max", "avg", "pad", "relu", "bn"])
+        if kind == "conv":
+            out = int(rng.integers(1, 6))
+            layers.append(nn.Conv2d(channels, out, int(rng.integers(1, 4)), stride=int(rng.integers(1, 3)),
+                                    padding=int(rng.integers(0, 2)), dilation=int(rng.integers(1, 3))))
+            channels = out
+        elif kind == "conv_same":
+            out = int(rng.integers(1, 6))
+            layers.append(nn.Conv2d(channels, out, (int(rng.integers(1, 5)), int(rng.integers(1, 5))),
+                                    padding="same", dilation=int(rng.integers(1, 3))))
+            channels = out
+        elif kind == "max":
+            k = int(rng.integers(1, 4))
+            layers.append(nn.MaxPool2d(k, stride=int(rng.integers(1, 3)), padding=int(rng.integers(0, k // 2 + 1)),
+                                       ceil_mode=bool(rng.integers(0, 2))))
+        elif kind == "avg":
+            layers.append(nn.AvgPool2d(2, ceil_mode=bool(rng.integers(0, 2))))
+        elif kind == "pad":
+            layers.append(nn.ZeroPad2d(tuple(int(v) for v in rng.integers(0, 3, size=4))))
+        elif kind == "relu":
+            layers.append(nn.ReLU())
+        else:
+            layers.append(nn.BatchNorm2d(channels))
+    if rng.integers(0, 2):
+        layers.append(nn.AdaptiveAvgPool2d((2, None)))
+    return nn.Sequential(nn.Sequential(*layers), nn.Flatten(), nn.LazyLinear(7), nn.Softmax(dim=1))
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")  # an even kernel is a case we test
+def test_expected_shapes_random_chains_match_the_shapes_pytorch_produces(seed):
+    rng = np.random.default_rng(seed)
+    channels, size = int(rng.integers(1, 4)), int(rng.integers(12, 30))
+    model = _random_chain(rng, channels, size)
+    input_shape = (2, channels, size, size + int(rng.integers(0, 5)))
+    model(torch.zeros(input_shape))  # materialise the lazy Linear's weights
+    measured = summary(model, input_shape)
+    predicted = expected_shapes(model, input_shape)
+    assert [(r.name, r.kind, r.output_shape) for r in measured] == \
+           [(r.name, r.kind, r.output_shape) for r in predicted]
+
+
+def test_expected_shapes_the_book_pipeline_by_hand():
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(32 * 7 * 7, 10))
+    rows = expected_shapes(model, (8, 1, 28, 28))
+    assert rows[0] == ShapeRow("0", "Conv2d", (8, 16, 28, 28))
+    assert [r.output_shape for r in rows][2:] == [(8, 16, 14, 14), (8, 32, 14, 14), (8, 32, 14, 14),
+                                                 (8, 32, 7, 7), (8, 1568), (8, 10)]
+
+
+def test_expected_shapes_a_single_layer_and_flatten_of_inner_dimensions():
+    assert expected_shapes(nn.Conv2d(3, 8, 5, stride=2), (1, 3, 32, 32)) == [ShapeRow("", "Conv2d", (1, 8, 14, 14))]
+    assert expected_shapes(nn.Flatten(1, 2), (2, 3, 4, 5))[0].output_shape == (2, 12, 5)
+    assert expected_shapes(nn.Flatten(0, -1), (2, 3, 4, 5))[0].output_shape == (120,)
+
+
+def test_expected_shapes_errors_name_the_layer_and_what_it_expected():
+    model = nn.Sequential(nn.Conv2d(1, 4, 3), nn.Flatten(), nn.Linear(4 * 26 * 26, 10))
+    with pytest.raises(ValueError, match=r"layer '0' \(Conv2d\) expects 1 input channels but would receive 3"):
+        expected_shapes(model, (1, 3, 28, 28))
+    with pytest.raises(ValueError, match=r"layer '2' \(Linear\) expects 2704 input features .* receive 3600"):
+        expected_shapes(model, (1, 1, 32, 32))
+    with pytest.raises(ValueError, match=r"layer '0' \(Conv2d\) cannot take an input of shape \(1, 1, 2, 2\)"):
+        expected_shapes(model, (1, 1, 2, 2))
+    with pytest.raises(ValueError, match="N x C x H x W"):
+        expected_shapes(nn.MaxPool2d(2), (4, 4))
+    with pytest.raises(ValueError, match="expects 4 channels"):
+        expected_shapes(nn.BatchNorm2d(4), (1, 3, 8, 8))
+    with pytest.raises(ValueError, match="cannot predict"):
+        expected_shapes(nn.Sequential(nn.Conv2d(1, 2, 3), nn.Upsample(scale_factor=2)), (1, 1, 8, 8))
+    with pytest.raises(ValueError, match="empty"):
+        expected_shapes(nn.Sequential(), (1, 1, 8, 8))
+    with pytest.raises(ValueError, match="torch.nn.Module"):
+        expected_shapes("not a model", (1, 1, 8, 8))
+    with pytest.raises(ValueError, match="positive integers"):
+        expected_shapes(nn.ReLU(), (1, 0, 8, 8))

@@ -1,14 +1,10 @@
-import matplotlib.pyplot as plt
+"""window_positions: the input positions each output of a 1-D sliding window reads, against autograd."""
 import numpy as np
 import pytest
 import torch
 
 from cnnbook.analysis import conv_output_size
-from cnnbook.viz import show_sliding_windows, window_positions
-
-
-def teardown_function():
-    plt.close("all")
+from cnnbook.sliding_windows import window_positions
 
 
 def _positions_read_by_torch(size, kernel_size, stride, padding, dilation):
@@ -38,15 +34,6 @@ def test_positions_match_the_inputs_a_torch_convolution_reads(seed):
 
 def test_the_worked_example():
     assert window_positions(7, 3, stride=2, padding=1) == [[-1, 0, 1], [1, 2, 3], [3, 4, 5], [5, 6, 7]]
-
-
-def test_the_figure_draws_every_cell_and_every_tap():
-    fig = show_sliding_windows(7, 3, stride=2, padding=1)
-    ax = fig.axes[0]
-    assert len(ax.patches) == (7 + 2) + 4 * 3
-    assert "4 outputs" in ax.get_title()
-    fig, ax = plt.subplots()
-    assert show_sliding_windows(9, 3, dilation=2, ax=ax, title="dilated") is fig and ax.get_title() == "dilated"
 
 
 def test_errors():

@@ -1,16 +1,40 @@
+"""cnnbook.viz.tables: the confusion matrix and each layer's share of a network's costs."""
 import math
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 from torch import nn
 
-from cnnbook.analysis import summary
-from cnnbook.viz import layer_cost_shares, plot_layer_costs
+from cnnbook.analysis import layer_cost_shares, summary
+from cnnbook.viz import plot_confusion_matrix, plot_layer_costs
 
 
 def teardown_function():
     plt.close("all")
+
+
+def test_plot_confusion_matrix_writes_every_count_and_can_hide_the_diagonal():
+    matrix = np.array([[50, 2, 0], [1, 45, 4], [0, 0, 48]])
+    fig = plot_confusion_matrix(matrix, ["a", "b", "c"], hide_diagonal=True, title="t")
+    ax = fig.axes[0]
+    texts = sorted(t.get_text() for t in ax.texts)
+    assert texts == sorted(["50", "2", "1", "45", "4", "48"])  # zeros are left blank
+    image = ax.images[0]
+    assert np.ma.is_masked(image.get_array()[0, 0]) and image.get_clim() == (0, 4)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    full = plot_confusion_matrix(torch.tensor(matrix)).axes[0].images[0]
+    assert full.get_clim() == (0, 50)
+
+
+def test_plot_confusion_matrix_errors():
+    with pytest.raises(ValueError, match="square"):
+        plot_confusion_matrix(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="non-negative"):
+        plot_confusion_matrix(np.array([[1, -1], [0, 1]]))
+    with pytest.raises(ValueError, match="class names"):
+        plot_confusion_matrix(np.eye(2), ["a"])
 
 
 def small_network() -> nn.Sequential:
@@ -19,7 +43,7 @@ def small_network() -> nn.Sequential:
                          nn.Flatten(), nn.Linear(8 * 4 * 4, 10))
 
 
-def test_shares_are_each_layers_value_over_the_weight_layers_total():
+def test_layer_cost_shares_are_each_layers_value_over_the_weight_layers_total():
     trace = summary(small_network(), (1, 1, 8, 8))
     shares = layer_cost_shares(trace, ("params", "macs", "activations"))
     params = [4 * 10, 8 * 37, 16, 10 * 129]
@@ -30,7 +54,7 @@ def test_shares_are_each_layers_value_over_the_weight_layers_total():
         assert math.fsum(shares[quantity]) == pytest.approx(1.0)
 
 
-def test_plot_draws_one_bar_per_layer_and_quantity_with_the_shares_as_heights():
+def test_plot_layer_costs_draws_one_bar_per_layer_and_quantity_with_the_shares_as_heights():
     trace = summary(small_network(), (1, 1, 8, 8))
     fig = plot_layer_costs(trace, ("params", "activations"), labels=["c1", "c2", "bn", "fc"], title="costs")
     ax = fig.axes[0]
@@ -41,12 +65,12 @@ def test_plot_draws_one_bar_per_layer_and_quantity_with_the_shares_as_heights():
     assert ax.get_title() == "costs"
 
 
-def test_default_labels_are_the_layer_names():
+def test_layer_costs_default_labels_are_the_layer_names():
     fig = plot_layer_costs(summary(small_network(), (1, 1, 8, 8)))
     assert [tick.get_text() for tick in fig.axes[0].get_xticklabels()] == ["0", "3", "4", "7"]
 
 
-def test_bad_input_is_refused_with_a_message():
+def test_layer_costs_bad_input_is_refused_with_a_message():
     trace = summary(small_network(), (1, 1, 8, 8))
     with pytest.raises(ValueError, match="unknown quantity 'flops'"):
         layer_cost_shares(trace, ("flops",))
@@ -58,7 +82,7 @@ def test_bad_input_is_refused_with_a_message():
         layer_cost_shares(summary(nn.Sequential(nn.ReLU(), nn.MaxPool2d(2)), (1, 1, 4, 4)))
 
 
-def test_works_on_a_full_size_network_on_the_meta_device():
+def test_layer_costs_works_on_a_full_size_network_on_the_meta_device():
     from cnnbook.models import alexnet
 
     with torch.device("meta"):

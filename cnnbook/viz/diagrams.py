@@ -1,52 +1,17 @@
-"""A sliding window along one dimension: where each output of a convolution or pooling layer reads its input.
+"""Diagrams of a mechanism, drawn cell by cell: where each output of a sliding window reads its input.
 
 The output-size formula ``floor((n + 2p - d(k - 1) - 1) / s) + 1`` counts the
-positions of a window; the figure drawn here shows them, one row per output,
-over the padded input, so that a reader can count them.
+positions of a window; :func:`show_sliding_windows` shows them, one row per
+output, over the padded input, so that a reader can count them.
 """
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
-from ..analysis import conv_output_size
-from ..checks import as_int
+from ..sliding_windows import window_positions
 
-__all__ = ["show_sliding_windows", "window_positions"]
-
-
-def _check(value: object, name: str, minimum: int) -> int:
-    return as_int(name, value, minimum)
-
-
-def window_positions(size: int, kernel_size: int, stride: int = 1, padding: int = 0,
-                     dilation: int = 1) -> list[list[int]]:
-    """The input positions that each output of a 1-D sliding window reads.
-
-    Output ``j`` reads positions ``j s - p + i d`` for ``i = 0, ..., k - 1``:
-    the window starts ``s`` pixels further along for each output, and its
-    taps are ``d`` pixels apart. A position below 0 or at least ``size`` lies
-    in the zero padding.
-
-    Args:
-        size: input length ``n``, >= 1.
-        kernel_size: taps per window ``k``, >= 1.
-        stride: ``s``, >= 1.
-        padding: ``p`` zeros on each side, >= 0.
-        dilation: ``d``, >= 1.
-
-    Returns:
-        One list of ``k`` positions per output; there are
-        ``conv_output_size(n, k, s, p, d)`` outputs.
-
-    Raises:
-        ValueError: on a non-int or out-of-range argument, or a window larger
-            than the padded input.
-    """
-    size, kernel_size = _check(size, "size", 1), _check(kernel_size, "kernel_size", 1)
-    stride, padding, dilation = _check(stride, "stride", 1), _check(padding, "padding", 0), _check(dilation, "dilation", 1)
-    count = conv_output_size(size, kernel_size, stride=stride, padding=padding, dilation=dilation)
-    return [[j * stride - padding + i * dilation for i in range(kernel_size)] for j in range(count)]
+__all__ = ["show_sliding_windows"]
 
 
 def show_sliding_windows(size: int, kernel_size: int, stride: int = 1, padding: int = 0, dilation: int = 1, *,
@@ -56,7 +21,7 @@ def show_sliding_windows(size: int, kernel_size: int, stride: int = 1, padding: 
     The top row is the input: ``n`` white cells numbered from 0, with ``p``
     grey cells of padding (zeros) on each side. Each row below is one output
     ``j``: its ``k`` coloured cells are the taps that output reads
-    (:func:`window_positions`). Counting the rows counts the outputs.
+    (:func:`cnnbook.sliding_windows.window_positions`). Counting the rows counts the outputs.
 
     Args:
         size: input length ``n``, >= 1.
@@ -72,7 +37,7 @@ def show_sliding_windows(size: int, kernel_size: int, stride: int = 1, padding: 
         (padding included) and one per tap, in that order.
 
     Raises:
-        ValueError: as :func:`window_positions`.
+        ValueError: as :func:`cnnbook.sliding_windows.window_positions`.
     """
     windows = window_positions(size, kernel_size, stride, padding, dilation)
     width = size + 2 * padding
