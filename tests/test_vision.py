@@ -157,3 +157,54 @@ def test_instances_from_semantic_smoothing_removes_a_stray_pixel():
     assert instances_from_semantic(probabilities, smooth=3)["labels"].tolist() == [1]
     with pytest.raises(ValueError, match="odd"):
         instances_from_semantic(probabilities, smooth=2)
+
+
+def test_interior_masks_separate_touching_objects():
+    from scipy import ndimage
+
+    from cnnbook.vision import interior_masks
+
+    masks = torch.zeros(2, 10, 12, dtype=torch.bool)
+    masks[0, 2:8, 1:6] = True                      # two rectangles that touch along a column
+    masks[1, 2:8, 6:11] = True
+    interior = interior_masks(masks)
+    assert ndimage.label(masks.any(dim=0).numpy())[1] == 1          # one region before
+    assert ndimage.label(interior.numpy())[1] == 2                  # two interiors after
+    assert interior.sum() == 2 * (4 * 3)                            # each 6 x 5 rectangle keeps 4 x 3
+    assert interior_masks(masks, margin=3).sum() == 0               # thinner than 2 x 3: nothing left
+    assert interior_masks(torch.zeros(0, 4, 4, dtype=torch.bool)).shape == (4, 4)
+    with pytest.raises(ValueError, match="D x H x W"):
+        interior_masks(masks[0])
+    with pytest.raises(ValueError, match="margin"):
+        interior_masks(masks, margin=0)
+
+
+def test_instances_from_interiors_splits_touching_objects_and_ignores_wrong_class_fragments():
+    from cnnbook.vision import instances_from_interiors, instances_from_semantic, interior_masks
+
+    labels = torch.zeros(12, 14, dtype=torch.int64)
+    labels[2:8, 1:6] = 1                            # two squares of class 1 that touch
+    labels[2:8, 6:11] = 1
+    labels[4, 8] = 2                                # a stray pixel of class 2 inside the second
+    masks = torch.zeros(2, 12, 14, dtype=torch.bool)
+    masks[0, 2:8, 1:6] = True
+    masks[1, 2:8, 6:11] = True
+    probabilities = torch.nn.functional.one_hot(labels, 3).permute(2, 0, 1).float() * 0.9 + 0.1 / 3
+    interior = interior_masks(masks).float()
+    assert len(instances_from_semantic(probabilities)["labels"]) == 2        # merged square + stray pixel
+    found = instances_from_interiors(probabilities, interior)
+    assert found["labels"].tolist() == [1, 1]
+    assert sorted(m.sum().item() for m in found["masks"]) == [30, 30]        # each grew back to its square
+    assert {tuple(b) for b in found["boxes"].tolist()} == {(1, 2, 6, 8), (6, 2, 11, 8)}
+    assert torch.equal(found["masks"].sum(dim=0).bool(), labels > 0)
+    interior[10, 12] = 1.0                                                   # a one-pixel seed of noise
+    assert len(instances_from_interiors(probabilities, interior)["labels"]) == 3
+    assert len(instances_from_interiors(probabilities, interior, min_area=2)["labels"]) == 2
+    empty = instances_from_interiors(probabilities, torch.zeros(12, 14))
+    assert empty["masks"].shape == (0, 12, 14) and empty["boxes"].shape == (0, 4)
+    with pytest.raises(ValueError, match="interior must be"):
+        instances_from_interiors(probabilities, interior[:5])
+    with pytest.raises(ValueError, match="threshold"):
+        instances_from_interiors(probabilities, interior, threshold=1.0)
+    with pytest.raises(ValueError, match="min_area"):
+        instances_from_interiors(probabilities, interior, min_area=0)

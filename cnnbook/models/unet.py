@@ -1,14 +1,17 @@
 """A small U-Net: an encoder that halves the resolution twice, a decoder that
 doubles it back with transposed convolutions, and skip connections that hand
 each decoder stage the encoder's features of the same resolution
-(Ronneberger, Fischer and Brox, 2015), sized for 64 x 64 images on a CPU.
+(Ronneberger, Fischer and Brox, 2015), sized for 64 x 64 images on a CPU;
+and its training loss, the pixel-wise cross-entropy plus a soft Dice loss
+that weighs every class equally, as the mean IoU does.
 """
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["SmallUNet"]
+__all__ = ["SmallUNet", "dice_loss", "segmentation_loss", "semantic_and_interior_loss"]
 
 
 def _double_conv(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -53,3 +56,78 @@ class SmallUNet(nn.Module):
         half = self.decode2(torch.cat([self.up2(quarter), half], dim=1))
         full = self.decode1(torch.cat([self.up1(half), full], dim=1))
         return self.classify(full)                                   # N x K x H x W
+
+
+def _check_scores_and_labels(scores: torch.Tensor, labels: torch.Tensor) -> None:
+    if scores.ndim != 4 or scores.shape[1] < 2:
+        raise ValueError(f"scores must be N x K x H x W with K >= 2 classes, got {tuple(scores.shape)}")
+    if labels.shape != scores.shape[:1] + scores.shape[2:] or labels.dtype != torch.int64:
+        raise ValueError(f"labels must be int64 N x H x W = {tuple(scores.shape[:1] + scores.shape[2:])}, "
+                         f"got {labels.dtype} {tuple(labels.shape)}")
+
+
+def dice_loss(scores: torch.Tensor, labels: torch.Tensor, *, smooth: float = 1.0) -> torch.Tensor:
+    """Soft Dice loss: one minus the mean over classes of ``(2 |P & T| + s) / (|P| + |T| + s)``.
+
+    ``P`` is the softmax of ``scores`` (a soft set of pixels for each class),
+    ``T`` the one-hot labels, the sums run over the whole batch and ``s`` is
+    ``smooth``, which keeps a class absent from both at a Dice of 1 (no loss)
+    instead of 0 / 0. Each class weighs the same however few pixels it has,
+    as in the mean IoU, so small and thin classes are not drowned by the
+    background as they are in the pixel-averaged cross-entropy.
+
+    Args:
+        scores: float ``N x K x H x W`` class scores (logits).
+        labels: int64 ``N x H x W`` class of every pixel, in ``0 .. K-1``.
+        smooth: the additive constant ``s`` (positive).
+
+    Returns:
+        A 0-dim tensor in ``[0, 1)``.
+    """
+    _check_scores_and_labels(scores, labels)
+    if not smooth > 0:
+        raise ValueError(f"smooth must be positive, got {smooth!r}")
+    probabilities = scores.softmax(dim=1)
+    truth = F.one_hot(labels, scores.shape[1]).permute(0, 3, 1, 2).to(probabilities.dtype)
+    overlap = (probabilities * truth).sum(dim=(0, 2, 3))                    # K
+    total = probabilities.sum(dim=(0, 2, 3)) + truth.sum(dim=(0, 2, 3))     # K
+    return 1 - ((2 * overlap + smooth) / (total + smooth)).mean()
+
+
+def segmentation_loss(scores: torch.Tensor, labels: torch.Tensor, *, dice_weight: float = 1.0) -> torch.Tensor:
+    """Pixel-wise cross-entropy plus ``dice_weight`` times :func:`dice_loss`, in the form ``loss(outputs, targets)``
+    that ``cnnbook.train.fit`` takes.
+
+    Args:
+        scores: float ``N x K x H x W`` class scores (logits).
+        labels: int64 ``N x H x W`` class of every pixel.
+        dice_weight: weight of the Dice term (0: cross-entropy alone).
+    """
+    _check_scores_and_labels(scores, labels)
+    if not dice_weight >= 0:
+        raise ValueError(f"dice_weight must be >= 0, got {dice_weight!r}")
+    loss = F.cross_entropy(scores, labels)
+    return loss + dice_weight * dice_loss(scores, labels) if dice_weight else loss
+
+
+def semantic_and_interior_loss(outputs: torch.Tensor, targets: torch.Tensor, *,
+                               dice_weight: float = 1.0) -> torch.Tensor:
+    """Loss of a U-Net with one extra output channel that predicts object interiors.
+
+    The first ``K`` channels of ``outputs`` are class scores, trained with
+    :func:`segmentation_loss`; the last is the logit of "this pixel lies in an
+    object's interior", trained with the binary cross-entropy against the
+    interior map (``cnnbook.vision.interior_masks``). The two terms are added.
+
+    Args:
+        outputs: float ``N x (K + 1) x H x W``.
+        targets: int64 ``N x 2 x H x W``: the class labels, then the interior map (0 or 1).
+        dice_weight: weight of the Dice term of the class scores.
+    """
+    if outputs.ndim != 4 or outputs.shape[1] < 3:
+        raise ValueError(f"outputs must be N x (K + 1) x H x W with K >= 2, got {tuple(outputs.shape)}")
+    expected = (outputs.shape[0], 2, *outputs.shape[2:])
+    if tuple(targets.shape) != expected or targets.dtype != torch.int64:
+        raise ValueError(f"targets must be int64 {expected} (labels, interior), got {targets.dtype} {tuple(targets.shape)}")
+    semantic = segmentation_loss(outputs[:, :-1], targets[:, 0], dice_weight=dice_weight)
+    return semantic + F.binary_cross_entropy_with_logits(outputs[:, -1], targets[:, 1].to(outputs.dtype))
