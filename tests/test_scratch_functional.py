@@ -151,30 +151,6 @@ def test_conv2d_input_gradient_two_ways(groups, padding, dilation) -> None:
     assert relative_error(by_flip, by_col2im) < 1e-12
 
 
-@pytest.mark.parametrize("groups, stride, padding, dilation", [(1, 1, 1, 1), (2, 2, 1, 1), (1, 1, 2, 2), (4, 1, 0, 1)])
-def test_conv2d_in_blocks_of_images_matches_torch(monkeypatch, groups, stride, padding, dilation) -> None:
-    # The engine works through the batch a few images at a time; with tiny
-    # blocks (one or two images, and a shorter last block) the result must not change.
-    from cnnbook.scratch.functional import conv
-
-    rng = np.random.default_rng(21)
-    x, w, b = rng.standard_normal((5, 4, 7, 6)), rng.standard_normal((8, 4 // groups, 3, 2)), rng.standard_normal(8)
-    g = conv.window_geometry(x.shape, (3, 2), (stride,) * 2, (padding,) * 2, (dilation,) * 2)
-    per_image = 4 * 3 * 2 * g.out_height * g.row_width * x.itemsize  # window-matrix bytes of one image
-    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * per_image)
-    assert conv._image_blocks(g, x.itemsize) == [(0, 2), (2, 4), (4, 5)]
-    geometry = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
-    out, cache = F.conv2d_forward(x, w, b, **geometry)
-    xt, wt, bt = as_tensor(x), as_tensor(w), as_tensor(b)
-    out_t = TF.conv2d(xt, wt, bt, **geometry)
-    assert_close(out, out_t, "out")
-    dout = rng.standard_normal(out.shape)
-    out_t.backward(torch.from_numpy(dout))
-    dx, dw, db = F.conv2d_backward(dout, cache)
-    for ours, theirs, what in ((dx, xt.grad, "dx"), (dw, wt.grad, "dw"), (db, bt.grad, "db")):
-        assert_close(ours, theirs, what)
-
-
 def test_im2col_col2im_are_adjoint() -> None:
     """<im2col(x), c> == <x, col2im(c)> for any x and c: col2im is the transpose of im2col."""
     rng = np.random.default_rng(4)

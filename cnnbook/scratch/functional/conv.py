@@ -14,41 +14,21 @@ only sees the ``C_in / G`` input channels of its block, and ``w`` has shape
 
 The forward pass copies the windows into a matrix (``im2col``, see
 :mod:`.windows`) and multiplies it by the weights, reshaped to a matrix. The
-backward pass builds the window matrix again: ``dw`` is the product of the
-output gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
+backward pass reuses the window matrix: ``dw`` is the product of the output
+gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
 ``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
 the flipped kernel; the two are equal, and we take
 the one that moves less memory.
-
-Both passes work through the batch a few images at a time. The window
-matrix of a whole batch is large (``kH kW`` times the input, 8 MB for 64
-images of 16 channels at 14 x 14 with a 3 x 3 kernel), and memory that large,
-freshly allocated on every call, costs the operating system one page fault
-per 4 KB before the first write, then as much time again to travel to and
-from main memory. A block of the window matrix of about a megabyte, reused
-from one block to the next, stays in the processor's cache, and the matrix
-products over blocks add up to the same result. For the same reason the
-cache between the passes keeps the padded input (``kH kW`` times smaller),
-not the window matrix.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...checks import IntOrPair, as_int, as_pair, check_array, check_dout, check_same_dtype, check_vector
-from .windows import (
-    WindowGeometry,
-    add_columns,
-    copy_columns,
-    crop_flat_buffer,
-    pad_to_flat_buffer,
-    rows_to_images,
-    window_geometry,
-)
+from .windows import WindowGeometry, col2im, im2col, images_to_rows, rows_to_images, window_geometry
 
 __all__ = ["conv2d_backward", "conv2d_forward"]
 
-# (padded input as a flat buffer, w, geometry, groups, whether there is a bias)
 ConvCache = tuple[np.ndarray, np.ndarray, WindowGeometry, int, bool]
 
 
@@ -93,8 +73,8 @@ def conv2d_forward(
     check_vector(b, "b", w.shape[0], "output channel")
 
     g = window_geometry(x.shape, (w.shape[2], w.shape[3]), stride, padding, dilation)
-    out, buffer = _convolve(x, w, g, groups, b)
-    return out, (buffer, w, g, groups, b is not None)
+    out, cols = _convolve(x, w, g, groups, b)
+    return out, (cols, w, g, groups, b is not None)
 
 
 def conv2d_backward(
@@ -112,62 +92,23 @@ def conv2d_backward(
     - db: gradient with respect to ``b``, shape ``(C_out,)``, or ``None`` if
       the forward pass had no bias.
     """
-    buffer, w, g, groups, has_bias = cache
+    cols, w, g, groups, has_bias = cache
     check_dout(dout, (g.batch, w.shape[0], g.out_height, g.out_width), w.dtype)
 
-    db = dout.sum(axis=(0, 2, 3)) if has_bias else None  # each bias touched every pixel of its channel
+    dout_rows = images_to_rows(dout, g)  # (C_out, N * Ho * Wx), zero in junk columns
+    db = dout_rows.sum(axis=1) if has_bias else None  # each bias touched every pixel of its channel
+    dw = _weight_gradient(dout_rows, cols, w.shape, groups)
     # Two ways to the same dx. With stride 1 it is a convolution of dout with the
     # flipped kernel, whose im2col copies C_out * kH * kW rows; col2im instead
     # adds up C_in * kH * kW rows of w^T @ dout. We take the one that moves less
     # memory (measured: the convolution wins when C_out <= C_in).
-    flipped = g.wide and w.shape[0] <= g.channels
-    dx_buffer = None if flipped else np.zeros_like(buffer)
-    c_out, k = w.shape[0], w[0].size
-    dw_transposed = np.zeros((groups, k, c_out // groups), dtype=w.dtype)
-    w_transposed = _transposed_weight_matrix(w, groups)
-    blocks = _image_blocks(g, w.dtype.itemsize)
-    cols_work, rows_work, dcols_work = (np.empty(_block_size(g, blocks, n), dtype=w.dtype)
-                                        for n in (k * groups, c_out, k * groups))
-    for first, last in blocks:
-        cols = copy_columns(buffer, g, first, last, cols_work)  # (C_in * kH * kW, B * Ho * Wx)
-        dout_rows = _images_to_rows(dout[first:last], g, rows_work)  # (C_out, B * Ho * Wx), zero in junk columns
-        _add_weight_gradient(dout_rows, cols, groups, dw_transposed)
-        if dx_buffer is not None:
-            # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], per group
-            dcols = _grouped_product(w_transposed, dout_rows, groups, dcols_work)
-            add_columns(dcols, g, dx_buffer, first)
-    dw = np.ascontiguousarray(dw_transposed.transpose(0, 2, 1)).reshape(w.shape)
-    dx = _input_gradient_stride1(dout, w, g, groups) if flipped else crop_flat_buffer(dx_buffer, g)
+    if g.wide and w.shape[0] <= g.channels:
+        dx = _input_gradient_stride1(dout, w, g, groups)
+    else:
+        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], per group
+        dcols = _grouped_product(_transposed_weight_matrix(w, groups), dout_rows, groups)
+        dx = col2im(dcols, g)
     return dx, dw, db
-
-
-# --------------------------------------------------------------------------- blocks of images
-
-BLOCK_BYTES = 1 << 20
-"""Aim for blocks of the window matrix of about this many bytes (fits in a typical L2 cache)."""
-
-
-def _image_blocks(g: WindowGeometry, itemsize: int) -> list[tuple[int, int]]:
-    """Split the batch into blocks ``(first, last)`` whose window matrix is about :data:`BLOCK_BYTES`."""
-    per_image = g.channels * g.kernel[0] * g.kernel[1] * g.out_height * g.row_width * itemsize
-    step = max(1, BLOCK_BYTES // per_image)
-    return [(first, min(first + step, g.batch)) for first in range(0, g.batch, step)]
-
-
-def _block_size(g: WindowGeometry, blocks: list[tuple[int, int]], rows: int) -> int:
-    """Numbers in a work array of ``rows`` rows for the largest block."""
-    largest = max(last - first for first, last in blocks)
-    return rows * largest * g.out_height * g.row_width
-
-
-def _images_to_rows(images: np.ndarray, g: WindowGeometry, work: np.ndarray) -> np.ndarray:
-    """``(B, C_out, Ho, Wo)`` to ``(C_out, B * Ho * Wx)`` inside ``work``, with zeros in the junk columns."""
-    count, channels = images.shape[0], images.shape[1]
-    size = channels * count * g.out_height * g.row_width
-    rows = work[:size].reshape(channels, count, g.out_height, g.row_width)
-    rows[..., :g.out_width] = images.transpose(1, 0, 2, 3)
-    rows[..., g.out_width:] = 0
-    return rows.reshape(channels, -1)
 
 
 # --------------------------------------------------------------------------- the three products
@@ -183,9 +124,7 @@ def _transposed_weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     return _weight_matrix(w, groups).transpose(0, 2, 1)
 
 
-def _grouped_product(
-    matrices: np.ndarray, cols: np.ndarray, groups: int, work: np.ndarray | None = None
-) -> np.ndarray:
+def _grouped_product(matrices: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
     """Multiply each group's matrix by that group's block of rows of ``cols``.
 
     Inputs:
@@ -193,53 +132,36 @@ def _grouped_product(
     - cols: shape ``(G * K, P)``; its rows are grouped by channel, and the
       channels of group ``g`` are the ``g``-th block of ``K`` rows.
 
-    - work: optional flat array of at least ``G * M * P`` numbers to hold the result.
-
     Returns ``(G * M, P)``: the ``G`` products stacked. With ``G = 1`` this is
     one large matrix product, which is where the time goes.
     """
     positions = cols.shape[1]
-    out = None
-    if work is not None:
-        out = work[:matrices.shape[0] * matrices.shape[1] * positions].reshape(groups, -1, positions)
-    return np.matmul(matrices, cols.reshape(groups, -1, positions), out=out).reshape(-1, positions)
+    return np.matmul(matrices, cols.reshape(groups, -1, positions)).reshape(-1, positions)
 
 
 def _convolve(
     x: np.ndarray, w: np.ndarray, g: WindowGeometry, groups: int, b: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Convolve ``x`` with ``w`` and add ``b`` (no checks): returns ``(out, buffer)``.
-
-    ``buffer`` is ``x`` padded, as a flat buffer (:func:`.windows.pad_to_flat_buffer`),
-    from which the backward pass rebuilds the window matrix.
-    """
-    buffer = pad_to_flat_buffer(x, g)
-    c_out = w.shape[0]
-    out = np.empty((g.batch, c_out, g.out_height, g.out_width), dtype=x.dtype)
-    matrices = _weight_matrix(w, groups)
-    blocks = _image_blocks(g, x.dtype.itemsize)
-    cols_work = np.empty(_block_size(g, blocks, w[0].size * groups), dtype=x.dtype)
-    rows_work = np.empty(_block_size(g, blocks, c_out), dtype=x.dtype)
-    for first, last in blocks:
-        cols = copy_columns(buffer, g, first, last, cols_work)  # (C_in * kH * kW, B * Ho * Wx)
-        rows = _grouped_product(matrices, cols, groups, rows_work)  # (C_out, B * Ho * Wx)
-        rows_to_images(rows, g, b, out=out[first:last])
-    return out, buffer
+    """Convolve ``x`` with ``w`` and add ``b`` (no checks): returns ``(out, cols)``."""
+    cols = im2col(x, g)  # (C_in * kH * kW, N * Ho * Wx)
+    rows = _grouped_product(_weight_matrix(w, groups), cols, groups)  # (C_out, N * Ho * Wx)
+    return rows_to_images(rows, g, b), cols
 
 
-def _add_weight_gradient(dout_rows: np.ndarray, cols: np.ndarray, groups: int, total: np.ndarray) -> None:
-    """Add one block's ``dw^T = cols @ dout^T`` per group to ``total``, shape ``(G, K, C_out / G)``.
+def _weight_gradient(dout_rows: np.ndarray, cols: np.ndarray, shape: tuple[int, ...], groups: int) -> np.ndarray:
+    """``dw = dout @ cols^T`` per group, reshaped to the weights' ``shape``.
 
     ``dw[o, (c, i, j)] = sum over windows of dout[o, window] * cols[(c, i, j), window]``:
     each weight collects the input values it multiplied, weighted by the
     gradient of the output it produced. We compute the transposed product
-    ``cols @ dout^T`` (transposed back at the end), because BLAS runs that
+    ``cols @ dout^T`` and transpose it back, because BLAS runs that
     orientation faster on these long, thin matrices.
     """
     positions = cols.shape[1]
     cols_by_group = cols.reshape(groups, -1, positions)  # (G, K, P)
     dout_by_group = dout_rows.reshape(groups, -1, positions)  # (G, C_out / G, P)
-    total += np.matmul(cols_by_group, dout_by_group.transpose(0, 2, 1))  # (G, K, C_out / G)
+    dw_transposed = np.matmul(cols_by_group, dout_by_group.transpose(0, 2, 1))  # (G, K, C_out / G)
+    return np.ascontiguousarray(dw_transposed.transpose(0, 2, 1)).reshape(shape)
 
 
 def _input_gradient_stride1(dout: np.ndarray, w: np.ndarray, g: WindowGeometry, groups: int) -> np.ndarray:

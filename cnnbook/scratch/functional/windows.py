@@ -39,7 +39,7 @@ view keeps exactly ``Wo`` columns.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -48,9 +48,7 @@ from ...sliding_windows import window_count
 
 __all__ = [
     "WindowGeometry",
-    "add_columns",
     "col2im",
-    "copy_columns",
     "im2col",
     "images_to_rows",
     "output_size",
@@ -247,78 +245,27 @@ def col2im(dcols: np.ndarray, g: WindowGeometry) -> np.ndarray:
         ``dx`` of shape ``(N, C, H, W)``: the gradient with respect to the
         input (the padding's share is dropped).
     """
+    (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
+    wp, item = g.padded_width, dcols.itemsize
     size = g.batch * g.channels * g.plane
     buffer = np.zeros(size + g.tail, dtype=dcols.dtype)
-    add_columns(dcols, g, buffer)
-    return crop_flat_buffer(buffer, g)
-
-
-def add_columns(dcols: np.ndarray, g: WindowGeometry, buffer: np.ndarray, first: int = 0) -> None:
-    """Add the columns of images ``first .. first + B - 1`` onto their windows in ``buffer``, in place.
-
-    The work of :func:`col2im` for a block of ``B`` images, so that a long
-    batch can be handled a few images at a time.
-
-    Args:
-        dcols: shape ``(C * kH * kW, B * Ho * Wx)``, laid out as by
-            :func:`copy_columns` for those images; junk columns must be zero.
-        g: the window geometry of the whole batch.
-        buffer: a flat padded buffer of the whole batch, as from
-            :func:`pad_to_flat_buffer` (here it collects gradients).
-        first: the first image of the block.
-    """
-    (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
-    wp, item = g.padded_width, buffer.itemsize
-    images = dcols.shape[1] // (g.out_height * g.row_width)
-    dcols = dcols.reshape(g.channels, kh, kw, images, g.out_height, g.row_width)
+    dcols = dcols.reshape(g.channels, kh, kw, g.batch, g.out_height, g.row_width)
     # The target of tap (i, j): for every (c, n, ho, wx), the padded pixel
     # [n, c, ho * sh + i * dh, wx * sw + j * dw]. It is the same strided view as
     # in window_view with (i, j) fixed, i.e. shifted by i * dh * Wp + j * dw.
     steps = (g.plane, g.channels * g.plane, sh * wp, sw)
-    shape = (g.channels, images, g.out_height, g.row_width)
-    origin = first * g.channels * g.plane
+    shape = (g.channels, g.batch, g.out_height, g.row_width)
     for i in range(kh):
         for j in range(kw):
-            start = origin + i * dh * wp + j * dw
+            start = i * dh * wp + j * dw
             target = as_strided(buffer[start:], shape=shape, strides=[s * item for s in steps])
             target += dcols[:, i, j]
-
-
-def crop_flat_buffer(buffer: np.ndarray, g: WindowGeometry) -> np.ndarray:
-    """The images ``(N, C, H, W)`` inside a flat padded buffer, without the padding (a copy)."""
-    size = g.batch * g.channels * g.plane
     padded = buffer[:size].reshape(g.batch, g.channels, g.padded_height, g.padded_width)
     ph, pw = g.padding
     return np.ascontiguousarray(padded[:, :, ph:ph + g.height, pw:pw + g.width])
 
 
-def copy_columns(buffer: np.ndarray, g: WindowGeometry, first: int, last: int, out: np.ndarray) -> np.ndarray:
-    """The ``im2col`` columns of images ``first .. last - 1`` only, copied into ``out``.
-
-    Args:
-        buffer: the flat padded buffer of the whole batch (:func:`pad_to_flat_buffer`).
-        g: the window geometry of the whole batch.
-        first, last: the block of images.
-        out: a C-contiguous array of at least ``C * kH * kW * (last - first) * Ho * Wx``
-            numbers, of the buffer's dtype, to hold the columns.
-
-    Returns:
-        A view of ``out`` of shape ``(C * kH * kW, (last - first) * Ho * Wx)``:
-        the same rows as :func:`im2col`, with the columns of these images only.
-    """
-    kh, kw = g.kernel
-    images = last - first
-    block = replace(g, batch=images)
-    rows, positions = g.channels * kh * kw, block.positions
-    cols = out.reshape(-1)[:rows * positions].reshape(rows, positions)
-    view = window_view(buffer[first * g.channels * g.plane:], block)
-    np.copyto(cols.reshape(view.shape), view)
-    return cols
-
-
-def rows_to_images(
-    rows: np.ndarray, g: WindowGeometry, bias: np.ndarray | None = None, out: np.ndarray | None = None
-) -> np.ndarray:
+def rows_to_images(rows: np.ndarray, g: WindowGeometry, bias: np.ndarray | None = None) -> np.ndarray:
     """Turn a product ``(C_out, N * Ho * Wx)`` into images ``(N, C_out, Ho, Wo)``, adding ``bias``.
 
     Drops the junk columns of the wide layout and moves the image axis first.
@@ -329,21 +276,15 @@ def rows_to_images(
         bias: optional, shape ``(C_out,)``: added to every pixel of each channel
             in the same pass as the copy.
 
-        out: optional array of shape ``(N', C_out, Ho, Wo)`` to write into;
-            then ``rows`` may hold fewer images, ``N' = columns / (Ho * Wx)``.
-
     Returns:
-        A C-contiguous array of shape ``(N', C_out, Ho, Wo)`` (``out`` if given).
+        A C-contiguous array of shape ``(N, C_out, Ho, Wo)``.
     """
     channels = rows.shape[0]
-    count = rows.shape[1] // (g.out_height * g.row_width)
-    images = rows.reshape(channels, count, g.out_height, g.row_width)[..., :g.out_width].transpose(1, 0, 2, 3)
-    if out is None:
-        out = np.empty(images.shape, dtype=rows.dtype)
+    images = rows.reshape(channels, g.batch, g.out_height, g.row_width)[..., :g.out_width].transpose(1, 0, 2, 3)
     if bias is None:
-        np.copyto(out, images)
-    else:
-        np.add(images, bias.reshape(1, channels, 1, 1), out=out)
+        return np.ascontiguousarray(images)
+    out = np.empty(images.shape, dtype=rows.dtype)
+    np.add(images, bias.reshape(1, channels, 1, 1), out=out)
     return out
 
 
