@@ -151,6 +151,44 @@ def test_conv2d_input_gradient_two_ways(groups, padding, dilation) -> None:
     assert relative_error(by_flip, by_col2im) < 1e-12
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, 1, 1), (1, 2, 2), ((1, 2), (0, 1), (2, 1))])
+def test_conv2d_input_gradient_in_channel_blocks_matches_torch(monkeypatch, dtype, stride, padding, dilation) -> None:
+    """dx made a block of input channels at a time (blocks of 2, 2 and 1 channels) equals PyTorch's."""
+    from cnnbook.scratch.functional import conv, windows
+
+    rng = np.random.default_rng(22)
+    # C_out > C_in: with stride 1 the backward takes col2im too, not the flipped kernel
+    x, w, b = (rng.standard_normal(shape).astype(dtype) for shape in ((3, 5, 7, 6), (8, 5, 3, 2), (8,)))
+    g = windows.window_geometry(x.shape, (3, 2), as_pair(stride), as_pair(padding), as_pair(dilation))
+    per_channel = 3 * 2 * g.positions * x.itemsize  # bytes of one channel's rows of dcols
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * per_channel)
+    assert conv._channel_blocks(g, x.itemsize) == [(0, 2), (2, 4), (4, 5)]
+    blocks_added = []
+    monkeypatch.setattr(conv, "add_columns", lambda dcols, g, buffer, first: (
+        blocks_added.append(first), windows.add_columns(dcols, g, buffer, first)))
+
+    options = dict(stride=stride, padding=padding, dilation=dilation)
+    out, cache = F.conv2d_forward(x, w, b, **options)
+    dout = rng.standard_normal(out.shape).astype(dtype)
+    dx, dw, db = F.conv2d_backward(dout, cache)
+    assert blocks_added == [0, 2, 4]
+    assert dx.dtype == dtype
+
+    xt, wt, bt = (as_tensor(a.astype(np.float64)) for a in (x, w, b))
+    out_t = TF.conv2d(xt, wt, bt, **options)
+    out_t.backward(torch.from_numpy(dout.astype(np.float64)))
+    for ours, theirs, what in ((out, out_t, "out"), (dx, xt.grad, "dx"), (dw, wt.grad, "dw"), (db, bt.grad, "db")):
+        if dtype == np.float64:
+            assert_close(ours, theirs, what)
+        else:  # float32 against a float64 reference: the tolerance of the other float32 test
+            np.testing.assert_allclose(ours, theirs.detach().numpy(), rtol=1e-4, atol=1e-4, err_msg=what)
+
+
+def as_pair(value: int | tuple[int, int]) -> tuple[int, int]:
+    return value if isinstance(value, tuple) else (value, value)
+
+
 def test_im2col_col2im_are_adjoint() -> None:
     """<im2col(x), c> == <x, col2im(c)> for any x and c: col2im is the transpose of im2col."""
     rng = np.random.default_rng(4)

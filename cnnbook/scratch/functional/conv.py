@@ -18,14 +18,26 @@ backward pass reuses the window matrix: ``dw`` is the product of the output
 gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
 ``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
 the flipped kernel; the two are equal, and we take
-the one that moves less memory.
+the one that moves less memory. ``w^T @ dout`` is as large as the window
+matrix, so we make it a block of input channels at a time and add each
+block back before making the next (:func:`_input_gradient_by_blocks`).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...checks import IntOrPair, as_int, as_pair, check_array, check_dout, check_same_dtype, check_vector
-from .windows import WindowGeometry, col2im, im2col, images_to_rows, rows_to_images, window_geometry
+from .windows import (
+    WindowGeometry,
+    add_columns,
+    col2im,
+    crop_flat_buffer,
+    im2col,
+    images_to_rows,
+    new_flat_buffer,
+    rows_to_images,
+    window_geometry,
+)
 
 __all__ = ["conv2d_backward", "conv2d_forward"]
 
@@ -104,11 +116,47 @@ def conv2d_backward(
     # memory (measured: the convolution wins when C_out <= C_in).
     if g.wide and w.shape[0] <= g.channels:
         dx = _input_gradient_stride1(dout, w, g, groups)
+    elif groups == 1:
+        dx = _input_gradient_by_blocks(dout_rows, w, g)
     else:
         # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], per group
         dcols = _grouped_product(_transposed_weight_matrix(w, groups), dout_rows, groups)
         dx = col2im(dcols, g)
     return dx, dw, db
+
+
+BLOCK_BYTES = 2 << 20
+"""Size to aim for, in bytes, of one block of rows of the window-matrix gradient (see below)."""
+
+
+def _channel_blocks(g: WindowGeometry, itemsize: int) -> list[tuple[int, int]]:
+    """Split the input channels into blocks ``(first, last)`` whose rows of ``dcols`` take about :data:`BLOCK_BYTES`."""
+    per_channel = g.kernel[0] * g.kernel[1] * g.positions * itemsize
+    step = max(1, BLOCK_BYTES // per_channel)
+    return [(first, min(first + step, g.channels)) for first in range(0, g.channels, step)]
+
+
+def _input_gradient_by_blocks(dout_rows: np.ndarray, w: np.ndarray, g: WindowGeometry) -> np.ndarray:
+    """``dx = col2im(w^T @ dout)`` (``groups = 1``), a block of input channels at a time.
+
+    ``w^T @ dout`` is as large as the window matrix (8 MB at 64 images of 16
+    channels, 14 x 14, 3 x 3). Made whole, it costs a fresh, large piece of
+    memory on every call, which the operating system hands out one 4 KB page
+    fault at a time, and it is written to main memory only to be read back
+    by ``col2im``. Its rows are grouped by input channel, and ``col2im`` adds
+    each channel's rows onto that channel alone, so we make it a block of
+    channels at a time (about :data:`BLOCK_BYTES`, which stays in the
+    processor's cache) and add each block back before making the next. The
+    matrix products stay few and large (a few per call), as BLAS likes them.
+    """
+    taps = g.kernel[0] * g.kernel[1]
+    w_transposed = w.reshape(w.shape[0], -1).T  # (C_in * kH * kW, C_out), a view
+    buffer = new_flat_buffer(g, dout_rows.dtype)
+    for first, last in _channel_blocks(g, dout_rows.itemsize):
+        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], for c in the block
+        dcols = w_transposed[first * taps:last * taps] @ dout_rows
+        add_columns(dcols, g, buffer, first)
+    return crop_flat_buffer(buffer, g)
 
 
 # --------------------------------------------------------------------------- the three products
