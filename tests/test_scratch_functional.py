@@ -153,17 +153,17 @@ def test_conv2d_input_gradient_two_ways(groups, padding, dilation) -> None:
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("stride, padding, dilation", [(1, 1, 1), (2, 1, 1), (1, 2, 2), ((1, 2), (0, 1), (2, 1))])
-def test_conv2d_input_gradient_in_channel_blocks_matches_torch(monkeypatch, dtype, stride, padding, dilation) -> None:
-    """dx made a block of input channels at a time (blocks of 2, 2 and 1 channels) equals PyTorch's."""
+def test_conv2d_input_gradient_in_image_blocks_matches_torch(monkeypatch, dtype, stride, padding, dilation) -> None:
+    """dx made a block of images at a time (blocks of 2, 2 and 1 images) equals PyTorch's."""
     from cnnbook.scratch.functional import conv, windows
 
     rng = np.random.default_rng(22)
     # C_out > C_in: with stride 1 the backward takes col2im too, not the flipped kernel
-    x, w, b = (rng.standard_normal(shape).astype(dtype) for shape in ((3, 5, 7, 6), (8, 5, 3, 2), (8,)))
+    x, w, b = (rng.standard_normal(shape).astype(dtype) for shape in ((5, 3, 7, 6), (8, 3, 3, 2), (8,)))
     g = windows.window_geometry(x.shape, (3, 2), as_pair(stride), as_pair(padding), as_pair(dilation))
-    per_channel = 3 * 2 * g.positions * x.itemsize  # bytes of one channel's rows of dcols
-    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * per_channel)
-    assert conv._channel_blocks(g, x.itemsize) == [(0, 2), (2, 4), (4, 5)]
+    per_image = 3 * 3 * 2 * g.out_height * g.row_width * x.itemsize  # bytes of one image's columns of dcols
+    monkeypatch.setattr(conv, "BLOCK_BYTES", 2 * per_image)
+    assert conv._image_blocks(g, 3 * 3 * 2, x.itemsize) == [(0, 2), (2, 4), (4, 5)]
     blocks_added = []
     monkeypatch.setattr(conv, "add_columns", lambda dcols, g, buffer, first: (
         blocks_added.append(first), windows.add_columns(dcols, g, buffer, first)))

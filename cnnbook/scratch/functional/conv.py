@@ -19,8 +19,8 @@ gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
 ``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
 the flipped kernel; the two are equal, and we take
 the one that moves less memory. ``w^T @ dout`` is as large as the window
-matrix, so we make it a block of input channels at a time and add each
-block back before making the next (:func:`_input_gradient_by_blocks`).
+matrix, so we make it a block of images at a time and add each block back
+before making the next (:func:`_input_gradient_by_blocks`).
 """
 from __future__ import annotations
 
@@ -125,36 +125,37 @@ def conv2d_backward(
     return dx, dw, db
 
 
-BLOCK_BYTES = 2 << 20
-"""Size to aim for, in bytes, of one block of rows of the window-matrix gradient (see below)."""
+BLOCK_BYTES = 1 << 20
+"""Size to aim for, in bytes, of one block of columns of the window-matrix gradient (see below)."""
 
 
-def _channel_blocks(g: WindowGeometry, itemsize: int) -> list[tuple[int, int]]:
-    """Split the input channels into blocks ``(first, last)`` whose rows of ``dcols`` take about :data:`BLOCK_BYTES`."""
-    per_channel = g.kernel[0] * g.kernel[1] * g.positions * itemsize
-    step = max(1, BLOCK_BYTES // per_channel)
-    return [(first, min(first + step, g.channels)) for first in range(0, g.channels, step)]
+def _image_blocks(g: WindowGeometry, rows: int, itemsize: int) -> list[tuple[int, int]]:
+    """Split the batch into blocks ``(first, last)`` of images whose ``rows`` rows of columns take about :data:`BLOCK_BYTES`."""
+    per_image = rows * g.out_height * g.row_width * itemsize
+    step = max(1, BLOCK_BYTES // per_image)
+    return [(first, min(first + step, g.batch)) for first in range(0, g.batch, step)]
 
 
 def _input_gradient_by_blocks(dout_rows: np.ndarray, w: np.ndarray, g: WindowGeometry) -> np.ndarray:
-    """``dx = col2im(w^T @ dout)`` (``groups = 1``), a block of input channels at a time.
+    """``dx = col2im(w^T @ dout)`` (``groups = 1``), a block of images at a time.
 
     ``w^T @ dout`` is as large as the window matrix (8 MB at 64 images of 16
     channels, 14 x 14, 3 x 3). Made whole, it costs a fresh, large piece of
     memory on every call, which the operating system hands out one 4 KB page
     fault at a time, and it is written to main memory only to be read back
-    by ``col2im``. Its rows are grouped by input channel, and ``col2im`` adds
-    each channel's rows onto that channel alone, so we make it a block of
-    channels at a time (about :data:`BLOCK_BYTES`, which stays in the
-    processor's cache) and add each block back before making the next. The
-    matrix products stay few and large (a few per call), as BLAS likes them.
+    by ``col2im``. Its columns are grouped by image, and ``col2im`` adds each
+    image's columns onto that image alone, so we make it a block of images at
+    a time (about :data:`BLOCK_BYTES`, which stays in the processor's cache)
+    and add each block back before making the next. Each block's product
+    reads only its own columns of ``dout``, so the blocks together read
+    ``dout`` once, as one product would.
     """
-    taps = g.kernel[0] * g.kernel[1]
+    columns = g.out_height * g.row_width  # per image
     w_transposed = w.reshape(w.shape[0], -1).T  # (C_in * kH * kW, C_out), a view
     buffer = new_flat_buffer(g, dout_rows.dtype)
-    for first, last in _channel_blocks(g, dout_rows.itemsize):
-        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], for c in the block
-        dcols = w_transposed[first * taps:last * taps] @ dout_rows
+    for first, last in _image_blocks(g, w_transposed.shape[0], dout_rows.itemsize):
+        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], for the windows of these images
+        dcols = w_transposed @ dout_rows[:, first * columns:last * columns]
         add_columns(dcols, g, buffer, first)
     return crop_flat_buffer(buffer, g)
 

@@ -258,32 +258,32 @@ def new_flat_buffer(g: WindowGeometry, dtype: np.dtype) -> np.ndarray:
     return np.zeros(g.batch * g.channels * g.plane + g.tail, dtype=dtype)
 
 
-def add_columns(dcols: np.ndarray, g: WindowGeometry, buffer: np.ndarray, first_channel: int = 0) -> None:
-    """The work of :func:`col2im` for a block of channels, added in place into ``buffer``.
+def add_columns(dcols: np.ndarray, g: WindowGeometry, buffer: np.ndarray, first_image: int = 0) -> None:
+    """The work of :func:`col2im` for a block of images, added in place into ``buffer``.
 
-    Since the rows of the window matrix are grouped by channel, the rows of
-    channels ``first_channel .. first_channel + B - 1`` are one block of
-    ``B * kH * kW`` consecutive rows, and they add onto those channels only:
-    the gradient of a long window matrix can be added back a block of rows
-    at a time.
+    The columns of the window matrix are grouped by image, so the columns of
+    images ``first_image .. first_image + B - 1`` are one block of
+    ``B * Ho * Wx`` consecutive columns, and they add onto those images only:
+    the gradient of a long window matrix can be added back a block of
+    columns at a time.
 
     Args:
-        dcols: shape ``(B * kH * kW, N * Ho * Wx)``: rows ``(c, i, j)`` of
-            these ``B`` channels; in the wide layout, its junk columns must be zero.
-        g: the window geometry of the whole input.
-        buffer: a flat padded buffer of the whole input (:func:`new_flat_buffer`).
-        first_channel: the first channel of the block.
+        dcols: shape ``(C * kH * kW, B * Ho * Wx)``: the columns of these ``B``
+            images; in the wide layout, its junk columns must be zero.
+        g: the window geometry of the whole batch.
+        buffer: a flat padded buffer of the whole batch (:func:`new_flat_buffer`).
+        first_image: the first image of the block.
     """
     (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
     wp, item = g.padded_width, buffer.itemsize
-    channels = dcols.shape[0] // (kh * kw)
-    dcols = dcols.reshape(channels, kh, kw, g.batch, g.out_height, g.row_width)
+    images = dcols.shape[1] // (g.out_height * g.row_width)
+    dcols = dcols.reshape(g.channels, kh, kw, images, g.out_height, g.row_width)
     # The target of tap (i, j): for every (c, n, ho, wx), the padded pixel
     # [n, c, ho * sh + i * dh, wx * sw + j * dw]. It is the same strided view as
     # in window_view with (i, j) fixed, i.e. shifted by i * dh * Wp + j * dw.
     steps = (g.plane, g.channels * g.plane, sh * wp, sw)
-    shape = (channels, g.batch, g.out_height, g.row_width)
-    origin = first_channel * g.plane
+    shape = (g.channels, images, g.out_height, g.row_width)
+    origin = first_image * g.channels * g.plane
     for i in range(kh):
         for j in range(kw):
             start = origin + i * dh * wp + j * dw
