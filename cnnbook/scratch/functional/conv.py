@@ -18,26 +18,26 @@ backward pass reuses the window matrix: ``dw`` is the product of the output
 gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
 ``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
 the flipped kernel; the two are equal, and we take
-the one that moves less memory. ``w^T @ dout`` is as large as the window
-matrix, so we make it a block of images at a time and add each block back
-before making the next (:func:`_input_gradient_by_blocks`).
+the one that moves less memory.
+
+Memory. The window matrix is ``kH kW`` times the input (8 MB for 64 images
+of 16 channels at 14 x 14 and a 3 x 3 kernel), and ``w^T @ dout`` is as
+large. Asking for that much fresh memory on every backward pass is slow:
+the C library hands large blocks back to the operating system when they are
+freed, and the system then supplies new ones one 4 KB page fault at a time
+(measured in ``benchmarks/conv_stages.py``: 1,260 faults and 4 to 6 ms of
+system time per forward + backward at that shape, a third of the pass).
+So the backward pass writes ``w^T @ dout`` over the window matrix, which
+the weight gradient was the last to need. The cache therefore serves one
+backward pass, as PyTorch frees a graph after ``backward()``: a second call
+with the same cache raises an error.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...checks import IntOrPair, as_int, as_pair, check_array, check_dout, check_same_dtype, check_vector
-from .windows import (
-    WindowGeometry,
-    add_columns,
-    col2im,
-    crop_flat_buffer,
-    im2col,
-    images_to_rows,
-    new_flat_buffer,
-    rows_to_images,
-    window_geometry,
-)
+from .windows import WindowGeometry, col2im, im2col, images_to_rows, rows_to_images, window_geometry
 
 __all__ = ["conv2d_backward", "conv2d_forward"]
 
@@ -86,6 +86,8 @@ def conv2d_forward(
 
     g = window_geometry(x.shape, (w.shape[2], w.shape[3]), stride, padding, dilation)
     out, cols = _convolve(x, w, g, groups, b)
+    if not cols.flags.writeable:  # the windows of a 1 x 1 kernel can be a read-only view of the input
+        cols = cols.copy()  # the backward pass may write over the cached window matrix
     return out, (cols, w, g, groups, b is not None)
 
 
@@ -105,6 +107,11 @@ def conv2d_backward(
       the forward pass had no bias.
     """
     cols, w, g, groups, has_bias = cache
+    if not cols.flags.writeable:
+        raise RuntimeError(
+            "conv2d_backward was already called with this cache, and its window matrix now holds a "
+            "gradient; a cache serves one backward pass: call conv2d_forward again"
+        )
     check_dout(dout, (g.batch, w.shape[0], g.out_height, g.out_width), w.dtype)
 
     dout_rows = images_to_rows(dout, g)  # (C_out, N * Ho * Wx), zero in junk columns
@@ -116,56 +123,14 @@ def conv2d_backward(
     # memory (measured: the convolution wins when C_out <= C_in).
     if g.wide and w.shape[0] <= g.channels:
         dx = _input_gradient_stride1(dout, w, g, groups)
-    elif groups == 1:
-        dx = _input_gradient_by_blocks(dout_rows, w, g)
     else:
-        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], per group
-        dcols = _grouped_product(_transposed_weight_matrix(w, groups), dout_rows, groups)
+        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], per group. It has the
+        # window matrix's shape, and dw was the last to need the window matrix: we write over it
+        # rather than ask for as much fresh memory again (see the module docstring).
+        dcols = _grouped_product(_transposed_weight_matrix(w, groups), dout_rows, groups, out=cols)
         dx = col2im(dcols, g)
+    cols.flags.writeable = False  # the cache is used up (as PyTorch frees a graph after backward)
     return dx, dw, db
-
-
-BLOCK_BYTES = 2 << 20
-"""Size to aim for, in bytes, of one block of columns of the window-matrix gradient (see below)."""
-
-
-def _image_blocks(g: WindowGeometry, rows: int, itemsize: int) -> list[tuple[int, int]]:
-    """Split the batch into blocks ``(first, last)`` of images whose ``rows`` rows of columns take about :data:`BLOCK_BYTES`."""
-    per_image = rows * g.out_height * g.row_width * itemsize
-    step = max(1, BLOCK_BYTES // per_image)
-    return [(first, min(first + step, g.batch)) for first in range(0, g.batch, step)]
-
-
-def _input_gradient_by_blocks(dout_rows: np.ndarray, w: np.ndarray, g: WindowGeometry) -> np.ndarray:
-    """``dx = col2im(w^T @ dout)`` (``groups = 1``), a block of images at a time.
-
-    ``w^T @ dout`` is as large as the window matrix (8 MB at 64 images of 16
-    channels, 14 x 14, 3 x 3). Made whole, it costs a fresh, large piece of
-    memory on every call, which the operating system hands out one 4 KB page
-    fault at a time, and it is written to main memory only to be read back
-    by ``col2im``. Its columns are grouped by image, and ``col2im`` adds each
-    image's columns onto that image alone, so we make it a block of images at
-    a time (about :data:`BLOCK_BYTES`, which stays in the processor's cache)
-    and add each block back before making the next. Each block's product
-    reads only its own columns of ``dout``, so the blocks together read
-    ``dout`` once, as one product would.
-
-    The blocks are a compromise. Smaller ones stay in a faster cache, but
-    every product is a call into BLAS, and with several BLAS threads each
-    call waits for all of them: on a machine whose cores are busy with other
-    programs, that wait can take longer than the product (measured on a
-    shared 2-core machine at load 20, 1 MB blocks made the mid-size layer's
-    pass 3x slower, 2 MB ones 2x). Blocks of 4 MB brought the page faults
-    back (the C library then returned the memory to the system after each call).
-    """
-    columns = g.out_height * g.row_width  # per image
-    w_transposed = w.reshape(w.shape[0], -1).T  # (C_in * kH * kW, C_out), a view
-    buffer = new_flat_buffer(g, dout_rows.dtype)
-    for first, last in _image_blocks(g, w_transposed.shape[0], dout_rows.itemsize):
-        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], for the windows of these images
-        dcols = w_transposed @ dout_rows[:, first * columns:last * columns]
-        add_columns(dcols, g, buffer, first)
-    return crop_flat_buffer(buffer, g)
 
 
 # --------------------------------------------------------------------------- the three products
@@ -181,19 +146,24 @@ def _transposed_weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     return _weight_matrix(w, groups).transpose(0, 2, 1)
 
 
-def _grouped_product(matrices: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
+def _grouped_product(
+    matrices: np.ndarray, cols: np.ndarray, groups: int, out: np.ndarray | None = None
+) -> np.ndarray:
     """Multiply each group's matrix by that group's block of rows of ``cols``.
 
     Inputs:
     - matrices: shape ``(G, M, K)``.
     - cols: shape ``(G * K, P)``; its rows are grouped by channel, and the
       channels of group ``g`` are the ``g``-th block of ``K`` rows.
+    - out: optional C-contiguous array of shape ``(G * M, P)`` to write the
+      result into (it must not overlap ``cols``).
 
     Returns ``(G * M, P)``: the ``G`` products stacked. With ``G = 1`` this is
     one large matrix product, which is where the time goes.
     """
     positions = cols.shape[1]
-    return np.matmul(matrices, cols.reshape(groups, -1, positions)).reshape(-1, positions)
+    stacked = None if out is None else out.reshape(groups, -1, positions)  # a view: out is contiguous
+    return np.matmul(matrices, cols.reshape(groups, -1, positions), out=stacked).reshape(-1, positions)
 
 
 def _convolve(

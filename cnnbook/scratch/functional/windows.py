@@ -48,12 +48,9 @@ from ...sliding_windows import window_count
 
 __all__ = [
     "WindowGeometry",
-    "add_columns",
     "col2im",
-    "crop_flat_buffer",
     "im2col",
     "images_to_rows",
-    "new_flat_buffer",
     "output_size",
     "pad_to_flat_buffer",
     "rows_to_images",
@@ -248,52 +245,21 @@ def col2im(dcols: np.ndarray, g: WindowGeometry) -> np.ndarray:
         ``dx`` of shape ``(N, C, H, W)``: the gradient with respect to the
         input (the padding's share is dropped).
     """
-    buffer = new_flat_buffer(g, dcols.dtype)
-    add_columns(dcols, g, buffer)
-    return crop_flat_buffer(buffer, g)
-
-
-def new_flat_buffer(g: WindowGeometry, dtype: np.dtype) -> np.ndarray:
-    """A flat buffer of zeros for the padded images plus the tail (see :func:`pad_to_flat_buffer`)."""
-    return np.zeros(g.batch * g.channels * g.plane + g.tail, dtype=dtype)
-
-
-def add_columns(dcols: np.ndarray, g: WindowGeometry, buffer: np.ndarray, first_image: int = 0) -> None:
-    """The work of :func:`col2im` for a block of images, added in place into ``buffer``.
-
-    The columns of the window matrix are grouped by image, so the columns of
-    images ``first_image .. first_image + B - 1`` are one block of
-    ``B * Ho * Wx`` consecutive columns, and they add onto those images only:
-    the gradient of a long window matrix can be added back a block of
-    columns at a time.
-
-    Args:
-        dcols: shape ``(C * kH * kW, B * Ho * Wx)``: the columns of these ``B``
-            images; in the wide layout, its junk columns must be zero.
-        g: the window geometry of the whole batch.
-        buffer: a flat padded buffer of the whole batch (:func:`new_flat_buffer`).
-        first_image: the first image of the block.
-    """
     (kh, kw), (sh, sw), (dh, dw) = g.kernel, g.stride, g.dilation
-    wp, item = g.padded_width, buffer.itemsize
-    images = dcols.shape[1] // (g.out_height * g.row_width)
-    dcols = dcols.reshape(g.channels, kh, kw, images, g.out_height, g.row_width)
+    wp, item = g.padded_width, dcols.itemsize
+    size = g.batch * g.channels * g.plane
+    buffer = np.zeros(size + g.tail, dtype=dcols.dtype)
+    dcols = dcols.reshape(g.channels, kh, kw, g.batch, g.out_height, g.row_width)
     # The target of tap (i, j): for every (c, n, ho, wx), the padded pixel
     # [n, c, ho * sh + i * dh, wx * sw + j * dw]. It is the same strided view as
     # in window_view with (i, j) fixed, i.e. shifted by i * dh * Wp + j * dw.
     steps = (g.plane, g.channels * g.plane, sh * wp, sw)
-    shape = (g.channels, images, g.out_height, g.row_width)
-    origin = first_image * g.channels * g.plane
+    shape = (g.channels, g.batch, g.out_height, g.row_width)
     for i in range(kh):
         for j in range(kw):
-            start = origin + i * dh * wp + j * dw
+            start = i * dh * wp + j * dw
             target = as_strided(buffer[start:], shape=shape, strides=[s * item for s in steps])
             target += dcols[:, i, j]
-
-
-def crop_flat_buffer(buffer: np.ndarray, g: WindowGeometry) -> np.ndarray:
-    """The images ``(N, C, H, W)`` inside a flat padded buffer, without the padding (a copy)."""
-    size = g.batch * g.channels * g.plane
     padded = buffer[:size].reshape(g.batch, g.channels, g.padded_height, g.padded_width)
     ph, pw = g.padding
     return np.ascontiguousarray(padded[:, :, ph:ph + g.height, pw:pw + g.width])
