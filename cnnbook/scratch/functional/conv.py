@@ -25,8 +25,10 @@ of 16 channels at 14 x 14 and a 3 x 3 kernel), and ``w^T @ dout`` is as
 large. Asking for that much fresh memory on every backward pass is slow:
 the C library hands large blocks back to the operating system when they are
 freed, and the system then supplies new ones one 4 KB page fault at a time
-(measured in ``benchmarks/conv_stages.py``: 1,260 faults and 4 to 6 ms of
-system time per forward + backward at that shape, a third of the pass).
+(measured at that shape, in the order of ``benchmarks/scratch_vs_torch.py``:
+1,260 to 1,771 page faults and 4 to 6.6 ms of system time per forward +
+backward, about a third of the pass; ``benchmarks/conv_stages.py`` shows
+which step takes them).
 So the backward pass writes ``w^T @ dout`` over the window matrix, which
 the weight gradient was the last to need. The cache therefore serves one
 backward pass, as PyTorch frees a graph after ``backward()``: a second call
@@ -98,13 +100,18 @@ def conv2d_backward(
 
     Inputs:
     - dout: gradient of the loss with respect to ``out``, shape ``(N, C_out, Ho, Wo)``.
-    - cache: the cache returned by :func:`conv2d_forward`.
+    - cache: the cache returned by :func:`conv2d_forward`. It serves one
+      backward pass: the window matrix it holds is written over.
 
     Returns a tuple of:
     - dx: gradient with respect to ``x``, shape ``(N, C_in, H, W)``.
     - dw: gradient with respect to ``w``, shape ``(C_out, C_in // groups, kH, kW)``.
     - db: gradient with respect to ``b``, shape ``(C_out,)``, or ``None`` if
       the forward pass had no bias.
+
+    Raises:
+        RuntimeError: if this cache was already used by a backward pass.
+        ValueError: if ``dout`` has the wrong shape or dtype.
     """
     cols, w, g, groups, has_bias = cache
     if not cols.flags.writeable:
