@@ -151,6 +151,36 @@ def test_conv2d_input_gradient_two_ways(groups, padding, dilation) -> None:
     assert relative_error(by_flip, by_col2im) < 1e-12
 
 
+@pytest.mark.parametrize("c_out, stride", [(8, 1), (8, 2), (2, 1)])
+def test_conv2d_cache_serves_one_backward_pass(c_out, stride) -> None:
+    """The backward pass writes w^T @ dout over the cached window matrix, so a second call must raise.
+
+    (8, 1) and (8, 2) take the col2im path, which writes over the window
+    matrix; (2, 1) takes the flipped-kernel path, which does not, but the
+    rule is the same for both.
+    """
+    rng = np.random.default_rng(23)
+    x, w = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((c_out, 3, 3, 3))
+    out, cache = F.conv2d_forward(x, w, stride=stride, padding=1)
+    cols = cache[0].copy()
+    dout = rng.standard_normal(out.shape)
+    dx, dw, _ = F.conv2d_backward(dout, cache)
+    with pytest.raises(RuntimeError, match="already called with this cache"):
+        F.conv2d_backward(dout, cache)
+    # the gradients came from the window matrix as it was before being written over
+    xt, wt = as_tensor(x), as_tensor(w)
+    TF.conv2d(xt, wt, stride=stride, padding=1).backward(torch.from_numpy(dout))
+    assert_close(dx, xt.grad, "dx")
+    assert_close(dw, wt.grad, "dw")
+    written_over = not np.array_equal(cache[0], cols)
+    assert written_over == (c_out > 3 or stride > 1)
+    # a new forward pass gives a new cache
+    _, cache = F.conv2d_forward(x, w, stride=stride, padding=1)
+    dx_again, dw_again, _ = F.conv2d_backward(dout, cache)
+    np.testing.assert_array_equal(dx_again, dx)
+    np.testing.assert_array_equal(dw_again, dw)
+
+
 def test_im2col_col2im_are_adjoint() -> None:
     """<im2col(x), c> == <x, col2im(c)> for any x and c: col2im is the transpose of im2col."""
     rng = np.random.default_rng(4)

@@ -19,6 +19,20 @@ gradient with it. ``dx`` is the adjoint of ``im2col`` (``col2im``) applied to
 ``w^T @ dout``, or, for stride 1, a convolution of the output gradient with
 the flipped kernel; the two are equal, and we take
 the one that moves less memory.
+
+Memory. The window matrix is ``kH kW`` times the input (8 MB for 64 images
+of 16 channels at 14 x 14 and a 3 x 3 kernel), and ``w^T @ dout`` is as
+large. Asking for that much fresh memory on every backward pass is slow:
+the C library hands large blocks back to the operating system when they are
+freed, and the system then supplies new ones one 4 KB page fault at a time
+(measured at that shape, in the order of ``benchmarks/scratch_vs_torch.py``:
+1,260 to 1,771 page faults and 4 to 6.6 ms of system time per forward +
+backward, about a third of the pass; ``benchmarks/conv_stages.py`` shows
+which step takes them).
+So the backward pass writes ``w^T @ dout`` over the window matrix, which
+the weight gradient was the last to need. The cache therefore serves one
+backward pass, as PyTorch frees a graph after ``backward()``: a second call
+with the same cache raises an error.
 """
 from __future__ import annotations
 
@@ -74,6 +88,8 @@ def conv2d_forward(
 
     g = window_geometry(x.shape, (w.shape[2], w.shape[3]), stride, padding, dilation)
     out, cols = _convolve(x, w, g, groups, b)
+    if not cols.flags.writeable:  # the windows of a 1 x 1 kernel can be a read-only view of the input
+        cols = cols.copy()  # the backward pass may write over the cached window matrix
     return out, (cols, w, g, groups, b is not None)
 
 
@@ -84,15 +100,25 @@ def conv2d_backward(
 
     Inputs:
     - dout: gradient of the loss with respect to ``out``, shape ``(N, C_out, Ho, Wo)``.
-    - cache: the cache returned by :func:`conv2d_forward`.
+    - cache: the cache returned by :func:`conv2d_forward`. It serves one
+      backward pass: the window matrix it holds is written over.
 
     Returns a tuple of:
     - dx: gradient with respect to ``x``, shape ``(N, C_in, H, W)``.
     - dw: gradient with respect to ``w``, shape ``(C_out, C_in // groups, kH, kW)``.
     - db: gradient with respect to ``b``, shape ``(C_out,)``, or ``None`` if
       the forward pass had no bias.
+
+    Raises:
+        RuntimeError: if this cache was already used by a backward pass.
+        ValueError: if ``dout`` has the wrong shape or dtype.
     """
     cols, w, g, groups, has_bias = cache
+    if not cols.flags.writeable:
+        raise RuntimeError(
+            "conv2d_backward was already called with this cache, and its window matrix now holds a "
+            "gradient; a cache serves one backward pass: call conv2d_forward again"
+        )
     check_dout(dout, (g.batch, w.shape[0], g.out_height, g.out_width), w.dtype)
 
     dout_rows = images_to_rows(dout, g)  # (C_out, N * Ho * Wx), zero in junk columns
@@ -105,9 +131,12 @@ def conv2d_backward(
     if g.wide and w.shape[0] <= g.channels:
         dx = _input_gradient_stride1(dout, w, g, groups)
     else:
-        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], per group
-        dcols = _grouped_product(_transposed_weight_matrix(w, groups), dout_rows, groups)
+        # dcols[(c, i, j), window] = sum_o w[o, c, i, j] * dout[o, window], per group. It has the
+        # window matrix's shape, and dw was the last to need the window matrix: we write over it
+        # rather than ask for as much fresh memory again (see the module docstring).
+        dcols = _grouped_product(_transposed_weight_matrix(w, groups), dout_rows, groups, out=cols)
         dx = col2im(dcols, g)
+    cols.flags.writeable = False  # the cache is used up (as PyTorch frees a graph after backward)
     return dx, dw, db
 
 
@@ -124,19 +153,24 @@ def _transposed_weight_matrix(w: np.ndarray, groups: int) -> np.ndarray:
     return _weight_matrix(w, groups).transpose(0, 2, 1)
 
 
-def _grouped_product(matrices: np.ndarray, cols: np.ndarray, groups: int) -> np.ndarray:
+def _grouped_product(
+    matrices: np.ndarray, cols: np.ndarray, groups: int, out: np.ndarray | None = None
+) -> np.ndarray:
     """Multiply each group's matrix by that group's block of rows of ``cols``.
 
     Inputs:
     - matrices: shape ``(G, M, K)``.
     - cols: shape ``(G * K, P)``; its rows are grouped by channel, and the
       channels of group ``g`` are the ``g``-th block of ``K`` rows.
+    - out: optional C-contiguous array of shape ``(G * M, P)`` to write the
+      result into (it must not overlap ``cols``).
 
     Returns ``(G * M, P)``: the ``G`` products stacked. With ``G = 1`` this is
     one large matrix product, which is where the time goes.
     """
     positions = cols.shape[1]
-    return np.matmul(matrices, cols.reshape(groups, -1, positions)).reshape(-1, positions)
+    stacked = None if out is None else out.reshape(groups, -1, positions)  # a view: out is contiguous
+    return np.matmul(matrices, cols.reshape(groups, -1, positions), out=stacked).reshape(-1, positions)
 
 
 def _convolve(
