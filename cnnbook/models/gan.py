@@ -27,7 +27,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "dcgan_init", "discriminator_loss", "generator_loss"]
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "dcgan_init", "discriminator_loss", "generator_loss",
+           "truncated_noise"]
 
 
 def _positive_int(value: object, name: str) -> int:
@@ -68,10 +69,19 @@ class DCGANGenerator(nn.Module):
             raise ValueError(f"z must be N x {self.latent_dim}, got shape {tuple(z.shape)}")
         return self.up2(self.up1(self.project(z[:, :, None, None])))
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` images from fresh standard-normal noise (on the model's device), in evaluation mode."""
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               truncation: float | None = None) -> torch.Tensor:
+        """``n`` images from fresh standard-normal noise (on the model's device), in evaluation mode.
+
+        ``truncation``: ``None`` for plain ``N(0, I)`` noise, else a threshold
+        for :func:`truncated_noise`.
+        """
         device = next(self.parameters()).device
-        z = torch.randn(_positive_int(n, "n"), self.latent_dim, generator=generator).to(device)
+        if truncation is None:
+            z = torch.randn(_positive_int(n, "n"), self.latent_dim, generator=generator)
+        else:
+            z = truncated_noise(n, self.latent_dim, truncation, generator=generator)
+        z = z.to(device)
         was_training = self.training
         self.eval()
         with torch.no_grad():
@@ -111,6 +121,25 @@ class DCGANDiscriminator(nn.Module):
         return self.read(self.features(images)).flatten()
 
 
+def truncated_noise(n: int, latent_dim: int, threshold: float,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Noise ``n x latent_dim`` (float32, CPU) from a standard normal truncated to ``[-threshold, threshold]``.
+
+    The *truncation trick* of Brock, Donahue and Simonyan (2019, BigGAN):
+    every entry whose magnitude exceeds ``threshold`` is drawn again until
+    none does. Smaller thresholds keep ``z`` nearer the centre of the noise
+    distribution, where the generator was trained most, and trade variety
+    for fidelity.
+    """
+    n, latent_dim = _positive_int(n, "n"), _positive_int(latent_dim, "latent_dim")
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
+        raise ValueError(f"threshold must be a positive number, got {threshold!r}")
+    z = torch.randn(n, latent_dim, generator=generator)
+    while (outside := z.abs() > threshold).any():
+        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+    return z
+
+
 def dcgan_init(module: nn.Module) -> None:
     """DCGAN's initialisation, for ``module.apply``: convolution weights ~ N(0, 0.02),
     batch-normalisation scales ~ N(1, 0.02), biases 0."""
@@ -123,10 +152,22 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """The discriminator's loss ``-[log D(x) + log(1 - D(G(z)))]``, averaged, from logits (``N`` each)."""
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, *,
+                       real_label: float = 1.0) -> torch.Tensor:
+    """The discriminator's loss ``-[log D(x) + log(1 - D(G(z)))]``, averaged, from logits (``N`` each).
+
+    ``real_label`` below 1 is *one-sided label smoothing* (Salimans et al.,
+    2016): the real images' target becomes ``real_label`` (0.9, say), so the
+    loss on them is the cross-entropy
+    ``-[real_label log D(x) + (1 - real_label) log(1 - D(x))]`` and the
+    discriminator is no longer pushed towards ever larger logits on real
+    images; the generated images' target stays 0.
+    """
+    if isinstance(real_label, bool) or not isinstance(real_label, (int, float)) or not 0.5 < real_label <= 1:
+        raise ValueError(f"real_label must be a number in (0.5, 1], got {real_label!r}")
     bce = nn.functional.binary_cross_entropy_with_logits
-    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+    return (bce(real_logits, torch.full_like(real_logits, float(real_label)))
+            + bce(fake_logits, torch.zeros_like(fake_logits)))
 
 
 def generator_loss(fake_logits: torch.Tensor, *, saturating: bool = False) -> torch.Tensor:
