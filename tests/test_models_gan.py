@@ -66,3 +66,19 @@ def test_bad_inputs():
         DCGANDiscriminator()(torch.randn(2, 1, 32, 32))
     with pytest.raises(ValueError, match="real_label"):
         discriminator_loss(torch.zeros(2), torch.zeros(2), real_label=0.3)
+
+
+def test_discriminator_traces_with_its_input_check():
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    torch.manual_seed(0)
+    discriminator = DCGANDiscriminator(width=8).eval()
+    extractor = create_feature_extractor(discriminator, {"features": "maps", "flatten": "logits"})
+    images = torch.rand(3, 1, 28, 28) * 2 - 1
+    with torch.no_grad():
+        out = extractor(images)
+        assert out["maps"].shape == (3, 16, 7, 7)
+        assert torch.equal(out["logits"], discriminator(images))
+    # the shape check is recorded in the traced graph (torch._assert), not lost at tracing time
+    with pytest.raises(Exception, match="expects"):
+        extractor(torch.rand(2, 1, 32, 32))

@@ -27,14 +27,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from cnnbook.checks import as_int, as_number, check_images
+
 __all__ = ["DCGANDiscriminator", "DCGANGenerator", "dcgan_init", "discriminator_loss", "generator_loss",
            "truncated_noise"]
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 class DCGANGenerator(nn.Module):
@@ -53,8 +49,8 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, latent_dim: int = 64, width: int = 32, channels: int = 1) -> None:
         super().__init__()
-        self.latent_dim = _positive_int(latent_dim, "latent_dim")
-        width, channels = _positive_int(width, "width"), _positive_int(channels, "channels")
+        self.latent_dim = as_int("latent_dim", latent_dim)
+        width, channels = as_int("width", width), as_int("channels", channels)
         self.project = nn.Sequential(  # 1 x 1 -> 7 x 7
             nn.ConvTranspose2d(latent_dim, 2 * width, kernel_size=7, bias=False),
             nn.BatchNorm2d(2 * width), nn.ReLU(inplace=True))
@@ -78,7 +74,7 @@ class DCGANGenerator(nn.Module):
         """
         device = next(self.parameters()).device
         if truncation is None:
-            z = torch.randn(_positive_int(n, "n"), self.latent_dim, generator=generator)
+            z = torch.randn(as_int("n", n), self.latent_dim, generator=generator)
         else:
             z = truncated_noise(n, self.latent_dim, truncation, generator=generator)
         z = z.to(device)
@@ -107,7 +103,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, width: int = 32, channels: int = 1) -> None:
         super().__init__()
-        width, self.channels = _positive_int(width, "width"), _positive_int(channels, "channels")
+        width, self.channels = as_int("width", width), as_int("channels", channels)
         self.features = nn.Sequential(
             nn.Conv2d(channels, width, kernel_size=4, stride=2, padding=1),  # 28 -> 14
             nn.LeakyReLU(0.2, inplace=True),
@@ -116,8 +112,7 @@ class DCGANDiscriminator(nn.Module):
         self.read = nn.Conv2d(2 * width, 1, kernel_size=7)  # 7 x 7 -> 1 x 1
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if images.ndim != 4 or images.shape[1:] != (self.channels, 28, 28):
-            raise ValueError(f"images must be N x {self.channels} x 28 x 28, got shape {tuple(images.shape)}")
+        check_images("DCGANDiscriminator", images, self.channels, size=28)  # traceable (torch.fx)
         return self.read(self.features(images)).flatten()
 
 
@@ -131,9 +126,8 @@ def truncated_noise(n: int, latent_dim: int, threshold: float,
     distribution, where the generator was trained most, and trade variety
     for fidelity.
     """
-    n, latent_dim = _positive_int(n, "n"), _positive_int(latent_dim, "latent_dim")
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not threshold > 0:
-        raise ValueError(f"threshold must be a positive number, got {threshold!r}")
+    n, latent_dim = as_int("n", n), as_int("latent_dim", latent_dim)
+    threshold = as_number("threshold", threshold, 0, strict_minimum=True)
     z = torch.randn(n, latent_dim, generator=generator)
     while (outside := z.abs() > threshold).any():
         z[outside] = torch.randn(int(outside.sum()), generator=generator)
@@ -163,8 +157,7 @@ def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, *,
     discriminator is no longer pushed towards ever larger logits on real
     images; the generated images' target stays 0.
     """
-    if isinstance(real_label, bool) or not isinstance(real_label, (int, float)) or not 0.5 < real_label <= 1:
-        raise ValueError(f"real_label must be a number in (0.5, 1], got {real_label!r}")
+    real_label = as_number("real_label", real_label, 0.5, 1, strict_minimum=True)
     bce = nn.functional.binary_cross_entropy_with_logits
     return (bce(real_logits, torch.full_like(real_logits, float(real_label)))
             + bce(fake_logits, torch.zeros_like(fake_logits)))
