@@ -4,7 +4,8 @@ import math
 import pytest
 import torch
 
-from cnnbook.models.gan import DCGANDiscriminator, DCGANGenerator, dcgan_init, discriminator_loss, generator_loss
+from cnnbook.models.gan import (DCGANDiscriminator, DCGANGenerator, dcgan_init, discriminator_loss, generator_loss,
+                                truncated_noise)
 
 
 def test_shapes_and_ranges():
@@ -16,6 +17,19 @@ def test_shapes_and_ranges():
     sample = generator.sample(3, generator=torch.Generator().manual_seed(0))
     assert sample.shape == (3, 1, 28, 28) and generator.training  # sample() restores the mode
     assert torch.equal(sample, generator.sample(3, generator=torch.Generator().manual_seed(0)))
+
+
+def test_truncated_noise():
+    z = truncated_noise(2000, 16, 1.0, generator=torch.Generator().manual_seed(0))
+    assert z.shape == (2000, 16) and z.dtype == torch.float32 and z.abs().max() <= 1.0
+    # a standard normal truncated to [-1, 1] has variance 1 - 2 phi(1) / (2 Phi(1) - 1) = 0.2911
+    assert abs(z.var().item() - 0.2911) < 0.01
+    generator = DCGANGenerator(latent_dim=16, width=8)
+    a = generator.sample(4, generator=torch.Generator().manual_seed(1), truncation=0.5)
+    b = generator.sample(4, generator=torch.Generator().manual_seed(1), truncation=0.5)
+    assert torch.equal(a, b)
+    with pytest.raises(ValueError, match="threshold"):
+        truncated_noise(3, 16, 0.0)
 
 
 def test_dcgan_init_statistics():
@@ -35,6 +49,9 @@ def test_losses_match_their_formulas():
     assert torch.allclose(discriminator_loss(real, fake), expected_d)
     assert torch.allclose(generator_loss(fake), -torch.log(d_fake).mean())
     assert torch.allclose(generator_loss(fake, saturating=True), torch.log(1 - d_fake).mean())
+    # one-sided label smoothing: the real target becomes 0.9, the generated one stays 0
+    expected_smooth = -((0.9 * torch.log(d_real) + 0.1 * torch.log(1 - d_real)).mean() + torch.log(1 - d_fake).mean())
+    assert torch.allclose(discriminator_loss(real, fake, real_label=0.9), expected_smooth)
     # at the game's solution, D = 1/2 everywhere
     half = torch.zeros(4)
     assert math.isclose(discriminator_loss(half, half).item(), 2 * math.log(2), rel_tol=1e-6)
@@ -47,3 +64,21 @@ def test_bad_inputs():
         DCGANGenerator()(torch.randn(2, 10))
     with pytest.raises(ValueError, match="28 x 28"):
         DCGANDiscriminator()(torch.randn(2, 1, 32, 32))
+    with pytest.raises(ValueError, match="real_label"):
+        discriminator_loss(torch.zeros(2), torch.zeros(2), real_label=0.3)
+
+
+def test_discriminator_traces_with_its_input_check():
+    from torchvision.models.feature_extraction import create_feature_extractor
+
+    torch.manual_seed(0)
+    discriminator = DCGANDiscriminator(width=8).eval()
+    extractor = create_feature_extractor(discriminator, {"features": "maps", "flatten": "logits"})
+    images = torch.rand(3, 1, 28, 28) * 2 - 1
+    with torch.no_grad():
+        out = extractor(images)
+        assert out["maps"].shape == (3, 16, 7, 7)
+        assert torch.equal(out["logits"], discriminator(images))
+    # the shape check is recorded in the traced graph (torch._assert), not lost at tracing time
+    with pytest.raises(Exception, match="expects"):
+        extractor(torch.rand(2, 1, 32, 32))

@@ -27,13 +27,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["DCGANDiscriminator", "DCGANGenerator", "dcgan_init", "discriminator_loss", "generator_loss"]
+from cnnbook.checks import as_int, as_number, check_images
 
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
+__all__ = ["DCGANDiscriminator", "DCGANGenerator", "dcgan_init", "discriminator_loss", "generator_loss",
+           "truncated_noise"]
 
 
 class DCGANGenerator(nn.Module):
@@ -52,8 +49,8 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, latent_dim: int = 64, width: int = 32, channels: int = 1) -> None:
         super().__init__()
-        self.latent_dim = _positive_int(latent_dim, "latent_dim")
-        width, channels = _positive_int(width, "width"), _positive_int(channels, "channels")
+        self.latent_dim = as_int("latent_dim", latent_dim)
+        width, channels = as_int("width", width), as_int("channels", channels)
         self.project = nn.Sequential(  # 1 x 1 -> 7 x 7
             nn.ConvTranspose2d(latent_dim, 2 * width, kernel_size=7, bias=False),
             nn.BatchNorm2d(2 * width), nn.ReLU(inplace=True))
@@ -68,10 +65,19 @@ class DCGANGenerator(nn.Module):
             raise ValueError(f"z must be N x {self.latent_dim}, got shape {tuple(z.shape)}")
         return self.up2(self.up1(self.project(z[:, :, None, None])))
 
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """``n`` images from fresh standard-normal noise (on the model's device), in evaluation mode."""
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               truncation: float | None = None) -> torch.Tensor:
+        """``n`` images from fresh standard-normal noise (on the model's device), in evaluation mode.
+
+        ``truncation``: ``None`` for plain ``N(0, I)`` noise, else a threshold
+        for :func:`truncated_noise`.
+        """
         device = next(self.parameters()).device
-        z = torch.randn(_positive_int(n, "n"), self.latent_dim, generator=generator).to(device)
+        if truncation is None:
+            z = torch.randn(as_int("n", n), self.latent_dim, generator=generator)
+        else:
+            z = truncated_noise(n, self.latent_dim, truncation, generator=generator)
+        z = z.to(device)
         was_training = self.training
         self.eval()
         with torch.no_grad():
@@ -97,7 +103,7 @@ class DCGANDiscriminator(nn.Module):
 
     def __init__(self, width: int = 32, channels: int = 1) -> None:
         super().__init__()
-        width, self.channels = _positive_int(width, "width"), _positive_int(channels, "channels")
+        width, self.channels = as_int("width", width), as_int("channels", channels)
         self.features = nn.Sequential(
             nn.Conv2d(channels, width, kernel_size=4, stride=2, padding=1),  # 28 -> 14
             nn.LeakyReLU(0.2, inplace=True),
@@ -106,9 +112,26 @@ class DCGANDiscriminator(nn.Module):
         self.read = nn.Conv2d(2 * width, 1, kernel_size=7)  # 7 x 7 -> 1 x 1
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if images.ndim != 4 or images.shape[1:] != (self.channels, 28, 28):
-            raise ValueError(f"images must be N x {self.channels} x 28 x 28, got shape {tuple(images.shape)}")
+        check_images("DCGANDiscriminator", images, self.channels, size=28)  # traceable (torch.fx)
         return self.read(self.features(images)).flatten()
+
+
+def truncated_noise(n: int, latent_dim: int, threshold: float,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Noise ``n x latent_dim`` (float32, CPU) from a standard normal truncated to ``[-threshold, threshold]``.
+
+    The *truncation trick* of Brock, Donahue and Simonyan (2019, BigGAN):
+    every entry whose magnitude exceeds ``threshold`` is drawn again until
+    none does. Smaller thresholds keep ``z`` nearer the centre of the noise
+    distribution, where the generator was trained most, and trade variety
+    for fidelity.
+    """
+    n, latent_dim = as_int("n", n), as_int("latent_dim", latent_dim)
+    threshold = as_number("threshold", threshold, 0, strict_minimum=True)
+    z = torch.randn(n, latent_dim, generator=generator)
+    while (outside := z.abs() > threshold).any():
+        z[outside] = torch.randn(int(outside.sum()), generator=generator)
+    return z
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -123,10 +146,21 @@ def dcgan_init(module: nn.Module) -> None:
         nn.init.zeros_(module.bias)
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """The discriminator's loss ``-[log D(x) + log(1 - D(G(z)))]``, averaged, from logits (``N`` each)."""
+def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor, *,
+                       real_label: float = 1.0) -> torch.Tensor:
+    """The discriminator's loss ``-[log D(x) + log(1 - D(G(z)))]``, averaged, from logits (``N`` each).
+
+    ``real_label`` below 1 is *one-sided label smoothing* (Salimans et al.,
+    2016): the real images' target becomes ``real_label`` (0.9, say), so the
+    loss on them is the cross-entropy
+    ``-[real_label log D(x) + (1 - real_label) log(1 - D(x))]`` and the
+    discriminator is no longer pushed towards ever larger logits on real
+    images; the generated images' target stays 0.
+    """
+    real_label = as_number("real_label", real_label, 0.5, 1, strict_minimum=True)
     bce = nn.functional.binary_cross_entropy_with_logits
-    return bce(real_logits, torch.ones_like(real_logits)) + bce(fake_logits, torch.zeros_like(fake_logits))
+    return (bce(real_logits, torch.full_like(real_logits, float(real_label)))
+            + bce(fake_logits, torch.zeros_like(fake_logits)))
 
 
 def generator_loss(fake_logits: torch.Tensor, *, saturating: bool = False) -> torch.Tensor:
