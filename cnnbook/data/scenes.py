@@ -29,6 +29,8 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from ..checks import as_int
+
 __all__ = ["SCENE_CLASSES", "Scenes", "load_scenes", "make_scenes"]
 
 #: Class names; the index is the label (0 is the background of semantic masks).
@@ -198,11 +200,6 @@ def _target(visible: list[np.ndarray], labels: list[int], size: int) -> dict[str
     }
 
 
-def _check_positive_int(name: str, value: Any) -> None:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 def make_scenes(n: int, *, size: int = 64, max_objects: int = 4, extent_range: tuple[int, int] = (8, 36),
                 seed: int | np.random.SeedSequence = 0) -> Scenes:
     """Draw ``n`` scenes of ``size x size`` pixels.
@@ -217,9 +214,9 @@ def make_scenes(n: int, *, size: int = 64, max_objects: int = 4, extent_range: t
     Returns:
         :class:`Scenes` with images ``n x 3 x size x size``.
     """
-    _check_positive_int("n", n)
-    _check_positive_int("size", size)
-    _check_positive_int("max_objects", max_objects)
+    as_int("n", n)
+    as_int("size", size)
+    as_int("max_objects", max_objects)
     low, high = extent_range
     if not (2 <= low <= high <= size):
         raise ValueError(f"extent_range must satisfy 2 <= low <= high <= size={size}, got {extent_range!r}")

@@ -34,15 +34,10 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.data.distributed import DistributedSampler
 
+from ..checks import as_int
 from ..train import History, fit
 
 __all__ = ["DistributedBatches", "fit_distributed", "launch", "shard_indices", "torchrun_command"]
-
-
-def _positive_int(value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return value
 
 
 def shard_indices(size: int, world_size: int, *, shuffle: bool = True, seed: int = 0, epoch: int = 0,
@@ -58,7 +53,7 @@ def shard_indices(size: int, world_size: int, *, shuffle: bool = True, seed: int
         ``world_size`` lists of ``ceil(size / world_size)`` (or ``floor`` with
         ``drop_last``) indices.
     """
-    size, world_size = _positive_int(size, "size"), _positive_int(world_size, "world_size")
+    size, world_size = as_int("size", size), as_int("world_size", world_size)
     placeholder = range(size)
     return [_sampler_epoch(DistributedSampler(placeholder, num_replicas=world_size, rank=rank, shuffle=shuffle,
                                               seed=seed, drop_last=drop_last), epoch)
@@ -93,7 +88,7 @@ class DistributedBatches:
     def __init__(self, dataset: Dataset, batch_size: int, *, rank: int | None = None,
                  world_size: int | None = None, shuffle: bool = True, seed: int = 0,
                  drop_last: bool = False) -> None:
-        _positive_int(batch_size, "batch_size")
+        as_int("batch_size", batch_size)
         self.sampler = DistributedSampler(dataset, num_replicas=world_size, rank=rank, shuffle=shuffle,
                                           seed=seed, drop_last=drop_last)
         self.loader = DataLoader(dataset, batch_size=batch_size, sampler=self.sampler)
@@ -166,8 +161,8 @@ def torchrun_command(module: str, arguments: Sequence[str] = (), *, nproc_per_no
     ``--rdzv-endpoint`` host:port of one of them, where the c10d rendezvous
     assigns the ranks.
     """
-    _positive_int(nproc_per_node, "nproc_per_node")
-    _positive_int(nnodes, "nnodes")
+    as_int("nproc_per_node", nproc_per_node)
+    as_int("nnodes", nnodes)
     command = [sys.executable, "-m", "torch.distributed.run"]
     if nnodes == 1 and rdzv_endpoint is None:
         command += ["--standalone"]

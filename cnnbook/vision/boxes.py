@@ -10,7 +10,7 @@ import math
 
 import torch
 
-__all__ = ["BOX_FORMATS", "box_area", "box_convert", "box_iou", "decode_boxes", "encode_boxes"]
+__all__ = ["BOX_FORMATS", "box_area", "box_convert", "box_iou", "check_boxes", "decode_boxes", "encode_boxes"]
 
 #: ``xyxy``: corners; ``xywh``: top-left corner, width, height (COCO); ``cxcywh``: centre, width, height.
 BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
@@ -19,7 +19,8 @@ BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
 DEFAULT_SCALE_CLIP = math.log(1000.0 / 16)
 
 
-def _check_boxes(boxes: torch.Tensor, name: str = "boxes") -> None:
+def check_boxes(boxes: torch.Tensor, name: str = "boxes") -> None:
+    """Raise ``ValueError`` unless ``boxes`` is a floating-point tensor of shape ``K x 4``."""
     if not isinstance(boxes, torch.Tensor):
         raise ValueError(f"{name} must be a torch.Tensor of shape K x 4, got {type(boxes).__name__}")
     if boxes.ndim != 2 or boxes.shape[1] != 4:
@@ -35,7 +36,7 @@ def _check_format(fmt: str) -> None:
 
 def box_convert(boxes: torch.Tensor, in_fmt: str, out_fmt: str) -> torch.Tensor:
     """Convert boxes ``K x 4`` between the formats of :data:`BOX_FORMATS` (as ``torchvision.ops.box_convert``)."""
-    _check_boxes(boxes)
+    check_boxes(boxes)
     _check_format(in_fmt)
     _check_format(out_fmt)
     if in_fmt == out_fmt:
@@ -56,7 +57,7 @@ def box_convert(boxes: torch.Tensor, in_fmt: str, out_fmt: str) -> torch.Tensor:
 
 def box_area(boxes: torch.Tensor) -> torch.Tensor:
     """Areas ``K`` of boxes ``K x 4`` in ``xyxy``."""
-    _check_boxes(boxes)
+    check_boxes(boxes)
     return (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
 
 
@@ -69,8 +70,8 @@ def box_iou(boxes1: torch.Tensor, boxes2: torch.Tensor) -> torch.Tensor:
     two bottom-right corners; when they do not overlap its width or height is
     negative and is clamped to 0.
     """
-    _check_boxes(boxes1, "boxes1")
-    _check_boxes(boxes2, "boxes2")
+    check_boxes(boxes1, "boxes1")
+    check_boxes(boxes2, "boxes2")
     area1, area2 = box_area(boxes1), box_area(boxes2)
     top_left = torch.max(boxes1[:, None, :2], boxes2[None, :, :2])
     bottom_right = torch.min(boxes1[:, None, 2:], boxes2[None, :, 2:])
@@ -98,8 +99,8 @@ def encode_boxes(boxes: torch.Tensor, anchors: torch.Tensor,
     object that are off by the same fraction of their size get the same
     target. Equal to torchvision's ``BoxCoder(weights).encode_single(boxes, anchors)``.
     """
-    _check_boxes(boxes)
-    _check_boxes(anchors, "anchors")
+    check_boxes(boxes)
+    check_boxes(anchors, "anchors")
     if boxes.shape != anchors.shape:
         raise ValueError(f"boxes and anchors must have the same shape, got {tuple(boxes.shape)} and "
                          f"{tuple(anchors.shape)}")
@@ -118,8 +119,8 @@ def decode_boxes(deltas: torch.Tensor, anchors: torch.Tensor,
     an untrained network cannot produce infinite boxes. Equal to torchvision's
     ``BoxCoder(weights).decode_single(deltas, anchors)``.
     """
-    _check_boxes(deltas, "deltas")
-    _check_boxes(anchors, "anchors")
+    check_boxes(deltas, "deltas")
+    check_boxes(anchors, "anchors")
     if deltas.shape != anchors.shape:
         raise ValueError(f"deltas and anchors must have the same shape, got {tuple(deltas.shape)} and "
                          f"{tuple(anchors.shape)}")

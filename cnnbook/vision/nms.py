@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import torch
 
-from .boxes import _check_boxes, box_iou
+from .boxes import check_boxes, box_iou
 
 __all__ = ["batched_nms", "nms"]
 
 
 def _check_scores(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> None:
-    _check_boxes(boxes)
+    check_boxes(boxes)
     if not isinstance(scores, torch.Tensor) or scores.ndim != 1 or len(scores) != len(boxes):
         shape = tuple(scores.shape) if isinstance(scores, torch.Tensor) else type(scores).__name__
         raise ValueError(f"scores must be a tensor of shape ({len(boxes)},) to match the boxes, got {shape}")
