@@ -57,14 +57,7 @@ def instances_from_semantic(probabilities: torch.Tensor, *, min_area: int = 1, s
             masks.append(torch.from_numpy(mask))
             labels.append(label)
             scores.append(float(probabilities[label][torch.from_numpy(mask)].mean()))
-    height, width = classes.shape
-    masks = torch.stack(masks) if masks else torch.zeros(0, height, width, dtype=torch.bool)
-    boxes = torch.zeros(len(masks), 4)
-    for k, mask in enumerate(masks):
-        ys, xs = torch.nonzero(mask, as_tuple=True)
-        boxes[k] = torch.tensor([xs.min(), ys.min(), xs.max() + 1, ys.max() + 1], dtype=torch.float32)
-    return {"masks": masks, "labels": torch.tensor(labels, dtype=torch.int64),
-            "scores": torch.tensor(scores, dtype=torch.float32), "boxes": boxes}
+    return _instances_dict(masks, labels, scores, *classes.shape)
 
 
 def _instances_dict(masks: list[torch.Tensor], labels: list[int], scores: list[float],
