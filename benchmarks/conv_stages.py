@@ -33,12 +33,12 @@ import statistics
 import time
 from collections import defaultdict
 
-import numpy as np
 import torch
 import torch.nn.functional as TF
 
 from cnnbook.scratch import functional as F
 from cnnbook.scratch.functional import conv, windows
+from scratch_vs_torch import conv_inputs  # the benchmark's inputs (this folder is on sys.path when run as a script)
 
 
 def page_faults() -> int:
@@ -116,12 +116,7 @@ def main() -> None:
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
 
     n, c_in, c_out, size, kernel, padding = args.shape
-    rng = np.random.default_rng(0)
-    x = rng.standard_normal((n, c_in, size, size), dtype=np.float32)
-    w = (rng.standard_normal((c_out, c_in, kernel, kernel)) / np.sqrt(c_in * kernel * kernel)).astype(np.float32)
-    b = rng.standard_normal(c_out, dtype=np.float32)
-    out, _ = F.conv2d_forward(x, w, b, padding=padding)
-    dout = rng.standard_normal(out.shape, dtype=np.float32)
+    x, w, b, dout = conv_inputs(n, c_in, c_out, size, kernel, padding)
 
     totals: dict[str, float] = defaultdict(float)
     faults: dict[str, int] = defaultdict(int)

@@ -93,13 +93,20 @@ def quartiles(values: list[float]) -> tuple[float, float, float]:
     return q1, q2, q3
 
 
-def conv_pair(n: int, c_in: int, c_out: int, size: int, kernel: int, padding: int) -> dict[str, Callable[[], object]]:
+def conv_inputs(n: int, c_in: int, c_out: int, size: int, kernel: int,
+                padding: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Seeded float32 input ``n x c_in x size x size``, weights, bias and an upstream gradient for one conv shape."""
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, c_in, size, size), dtype=np.float32)
     w = (rng.standard_normal((c_out, c_in, kernel, kernel)) / np.sqrt(c_in * kernel * kernel)).astype(np.float32)
     b = rng.standard_normal(c_out, dtype=np.float32)
     out, _ = F.conv2d_forward(x, w, b, padding=padding)
     dout = rng.standard_normal(out.shape, dtype=np.float32)
+    return x, w, b, dout
+
+
+def conv_pair(n: int, c_in: int, c_out: int, size: int, kernel: int, padding: int) -> dict[str, Callable[[], object]]:
+    x, w, b, dout = conv_inputs(n, c_in, c_out, size, kernel, padding)
     xt, wt, bt, doutt = (torch.from_numpy(a) for a in (x, w, b, dout))
 
     def scratch() -> object:
