@@ -52,20 +52,3 @@ def test_segmentation_losses_refuse_bad_input():
         dice_loss(torch.zeros(1, 2, 8, 8), torch.zeros(1, 8, 8, dtype=torch.int64), smooth=0)
     with pytest.raises(ValueError, match="dice_weight"):
         segmentation_loss(torch.zeros(1, 2, 8, 8), torch.zeros(1, 8, 8, dtype=torch.int64), dice_weight=-1)
-
-
-def test_semantic_and_interior_loss_adds_the_two_terms():
-    from cnnbook.models.unet import semantic_and_interior_loss
-
-    generator = torch.Generator().manual_seed(2)
-    outputs = torch.randn(2, 5, 8, 8, generator=generator)
-    labels = torch.randint(0, 4, (2, 8, 8), generator=generator)
-    interior = torch.randint(0, 2, (2, 8, 8), generator=generator)
-    loss = semantic_and_interior_loss(outputs, torch.stack([labels, interior], dim=1))
-    expected = segmentation_loss(outputs[:, :4], labels) + F.binary_cross_entropy_with_logits(outputs[:, 4],
-                                                                                             interior.float())
-    assert torch.isclose(loss, expected)
-    with pytest.raises(ValueError, match="targets must be"):
-        semantic_and_interior_loss(outputs, labels)
-    with pytest.raises(ValueError, match="outputs must be"):
-        semantic_and_interior_loss(outputs[:, :2], torch.stack([labels, interior], dim=1))

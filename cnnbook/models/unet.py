@@ -11,7 +11,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["SmallUNet", "dice_loss", "segmentation_loss", "semantic_and_interior_loss"]
+__all__ = ["SmallUNet", "dice_loss", "segmentation_loss"]
 
 
 def _double_conv(in_channels: int, out_channels: int) -> nn.Sequential:
@@ -109,25 +109,3 @@ def segmentation_loss(scores: torch.Tensor, labels: torch.Tensor, *, dice_weight
     loss = F.cross_entropy(scores, labels)
     return loss + dice_weight * dice_loss(scores, labels) if dice_weight else loss
 
-
-def semantic_and_interior_loss(outputs: torch.Tensor, targets: torch.Tensor, *,
-                               dice_weight: float = 1.0) -> torch.Tensor:
-    """Loss of a U-Net with one extra output channel that predicts object interiors.
-
-    The first ``K`` channels of ``outputs`` are class scores, trained with
-    :func:`segmentation_loss`; the last is the logit of "this pixel lies in an
-    object's interior", trained with the binary cross-entropy against the
-    interior map (``cnnbook.vision.interior_masks``). The two terms are added.
-
-    Args:
-        outputs: float ``N x (K + 1) x H x W``.
-        targets: int64 ``N x 2 x H x W``: the class labels, then the interior map (0 or 1).
-        dice_weight: weight of the Dice term of the class scores.
-    """
-    if outputs.ndim != 4 or outputs.shape[1] < 3:
-        raise ValueError(f"outputs must be N x (K + 1) x H x W with K >= 2, got {tuple(outputs.shape)}")
-    expected = (outputs.shape[0], 2, *outputs.shape[2:])
-    if tuple(targets.shape) != expected or targets.dtype != torch.int64:
-        raise ValueError(f"targets must be int64 {expected} (labels, interior), got {targets.dtype} {tuple(targets.shape)}")
-    semantic = segmentation_loss(outputs[:, :-1], targets[:, 0], dice_weight=dice_weight)
-    return semantic + F.binary_cross_entropy_with_logits(outputs[:, -1], targets[:, 1].to(outputs.dtype))
