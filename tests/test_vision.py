@@ -1,6 +1,7 @@
-"""cnnbook.vision against torchvision: box IoU and conversions, box encoding, NMS, anchors."""
+"""cnnbook.vision against torchvision: box IoU and conversions, box encoding, NMS, anchors; instance grouping."""
 import math
 
+import numpy as np
 import pytest
 import torch
 import torchvision
@@ -157,3 +158,114 @@ def test_instances_from_semantic_smoothing_removes_a_stray_pixel():
     assert instances_from_semantic(probabilities, smooth=3)["labels"].tolist() == [1]
     with pytest.raises(ValueError, match="odd"):
         instances_from_semantic(probabilities, smooth=2)
+
+
+def _one_hot_probabilities(labels: torch.Tensor, classes: int = 4) -> torch.Tensor:
+    return torch.nn.functional.one_hot(labels, classes).permute(2, 0, 1).float() * 0.9 + 0.1 / classes
+
+
+def test_instances_from_regions_separates_neighbours_that_components_merge():
+    """Two touching squares that the class map gives one class: connected components see one object, the two
+    colours two; each instance takes the class of its pixels and covers its square's foreground exactly."""
+    from cnnbook.vision import instances_from_regions, instances_from_semantic
+
+    image = torch.zeros(3, 12, 12)
+    image[0, 2:8, 2:6] = 0.9                    # a red square ...
+    image[2, 2:8, 6:10] = 0.9                   # ... touching a blue one
+    labels = torch.zeros(12, 12, dtype=torch.int64)
+    labels[2:8, 2:10] = 1
+    regions = torch.zeros(12, 12, dtype=torch.int64)
+    regions[2:8, 2:6], regions[2:8, 6:10] = 1, 2
+    probabilities = _one_hot_probabilities(labels)
+    assert len(instances_from_semantic(probabilities)["labels"]) == 1
+    found = instances_from_regions(probabilities, image, regions, min_part=10, min_area=5)
+    assert found["labels"].tolist() == [1, 1]
+    assert found["masks"].sum(dim=(1, 2)).tolist() == [24, 24]
+    assert found["boxes"].tolist() == [[2, 2, 6, 8], [6, 2, 10, 8]]
+    assert torch.allclose(found["scores"], torch.full((2,), 0.9 + 0.1 / 4))
+    # the same colours within the tolerance: one object
+    assert len(instances_from_regions(probabilities, image, regions, min_part=10, colour_tolerance=0.7)["labels"]) == 1
+
+
+def test_instances_from_regions_keeps_a_wrong_class_corner_in_its_object():
+    """A corner of one object given a second class makes two components but one colour group; the instance
+    takes the class with the largest summed probability, and the corner's pixels stay in it."""
+    from cnnbook.vision import instances_from_regions, instances_from_semantic
+
+    image = torch.full((3, 12, 12), 0.2)
+    image[1, 1:9, 1:9] = 0.8
+    labels = torch.zeros(12, 12, dtype=torch.int64)
+    labels[1:9, 1:9] = 2
+    labels[1:4, 1:4] = 3                        # 9 of its 64 pixels get the wrong class
+    regions = torch.zeros(12, 12, dtype=torch.int64)
+    regions[1:9, 1:9] = 1                       # one colour region for the whole square
+    probabilities = _one_hot_probabilities(labels)
+    assert instances_from_semantic(probabilities)["labels"].tolist() == [2, 3]
+    found = instances_from_regions(probabilities, image, regions, min_part=10, min_area=5)
+    assert found["labels"].tolist() == [2]
+    assert found["masks"][0].sum().item() == 64
+
+
+def test_instances_from_regions_parts_leftovers_and_small_pieces():
+    """A background region that brushes the foreground is not a part; foreground pixels outside any part go to
+    the nearest part; a piece smaller than min_area is dropped, and one with no part is one object."""
+    from cnnbook.vision import instances_from_regions
+
+    image = torch.zeros(3, 16, 16)
+    image[0, 2:8, 2:6], image[1, 2:8, 6:10] = 0.9, 0.9
+    labels = torch.zeros(16, 16, dtype=torch.int64)
+    labels[1:9, 2:10] = 1                       # the foreground spills one row above and below the squares
+    labels[12:14, 12:14] = 2                    # a 4-pixel piece
+    labels[11:15, 0:4] = 3                      # a 16-pixel piece
+    regions = torch.zeros(16, 16, dtype=torch.int64)          # region 0: the background, mostly outside
+    regions[2:8, 2:6], regions[2:8, 6:10] = 1, 2
+    probabilities = _one_hot_probabilities(labels)
+    found = instances_from_regions(probabilities, image, regions, min_part=10, min_area=5)
+    assert found["labels"].tolist() == [1, 1, 3]
+    assert found["masks"][:2].sum().item() == 64                   # the spilled rows are shared out
+    assert (found["masks"][0] | found["masks"][1]).equal(labels == 1)
+    assert found["masks"][2].sum().item() == 16
+    assert not (found["masks"][0] & found["masks"][1]).any()
+    nothing = instances_from_regions(_one_hot_probabilities(torch.zeros(16, 16, dtype=torch.int64)), image, regions)
+    assert nothing["masks"].shape == (0, 16, 16) and nothing["boxes"].shape == (0, 4)
+
+
+def test_instances_from_regions_counts_real_scenes_with_their_true_maps():
+    """On true label maps and Felzenszwalb regions of real scenes, instances do not overlap and together cover
+    exactly the pieces of foreground of 20 pixels or more; nearly every scene is counted right."""
+    from scipy import ndimage
+    from skimage.segmentation import felzenszwalb
+
+    from cnnbook.data.scenes import make_scenes
+    from cnnbook.vision import instances_from_regions
+
+    scenes = make_scenes(20, seed=3)
+    maps = scenes.semantic_masks()
+    right = 0
+    for image, label_map, target in zip(scenes.images, maps, scenes.targets):
+        regions = felzenszwalb(image.permute(1, 2, 0).numpy(), scale=100, sigma=0.0, min_size=10)
+        found = instances_from_regions(_one_hot_probabilities(label_map), image, regions)
+        pieces, _ = ndimage.label((label_map > 0).numpy())
+        kept = np.isin(pieces, np.flatnonzero(np.bincount(pieces.ravel()) >= 20)) & (pieces > 0)
+        assert found["masks"].sum(dim=0).max() <= 1
+        assert found["masks"].any(dim=0).equal(torch.from_numpy(kept))
+        right += len(found["labels"]) == len(target["labels"])
+    assert right >= 18
+
+
+def test_instances_from_regions_bad_input():
+    from cnnbook.vision import instances_from_regions
+
+    probabilities, image, regions = torch.rand(4, 8, 8), torch.rand(3, 8, 8), torch.zeros(8, 8, dtype=torch.int64)
+    with pytest.raises(ValueError, match="K x H x W"):
+        instances_from_regions(torch.rand(8, 8), image, regions)
+    with pytest.raises(ValueError, match="image must be C x H x W"):
+        instances_from_regions(probabilities, torch.rand(3, 8, 9), regions)
+    with pytest.raises(ValueError, match="regions must be"):
+        instances_from_regions(probabilities, image, regions.float())
+    with pytest.raises(ValueError, match="regions must be"):
+        instances_from_regions(probabilities, image, regions - 1)
+    with pytest.raises(ValueError, match="min_part"):
+        instances_from_regions(probabilities, image, regions, min_part=0)
+    with pytest.raises(ValueError, match="colour_tolerance"):
+        instances_from_regions(probabilities, image, regions, colour_tolerance=-0.1)
