@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 from scipy import ndimage
+from scipy.cluster.hierarchy import fcluster, linkage
 
 __all__ = ["instances_from_regions", "instances_from_semantic"]
 
@@ -69,14 +70,14 @@ def _instances(masks: list[torch.Tensor], labels: list[int], scores: list[float]
 
 
 def _single_linkage(colours: np.ndarray, tolerance: float) -> np.ndarray:
-    """Group ``P x C`` colours: two are in one group when a chain of colours links them, each step closer than
-    ``tolerance`` in mean absolute difference over the channels. Returns the group of each colour, ``P`` ints."""
-    group = np.arange(len(colours))
-    for i in range(len(colours)):
-        for j in range(i + 1, len(colours)):
-            if np.abs(colours[i] - colours[j]).mean() < tolerance and group[i] != group[j]:
-                group[group == group[j]] = group[i]
-    return np.unique(group, return_inverse=True)[1]
+    """Group ``P x C`` colours: two are in one group when a chain of colours links them, each step no larger than
+    ``tolerance`` in mean absolute difference over the channels (SciPy's single-linkage clustering, cut at that
+    distance). Returns the group of each colour, ``P`` ints from 0."""
+    if len(colours) < 2:
+        return np.zeros(len(colours), dtype=np.int64)
+    tree = linkage(colours, method="single", metric="cityblock")       # cityblock = C x mean absolute difference
+    groups = fcluster(tree, t=tolerance * colours.shape[1], criterion="distance")
+    return np.unique(groups, return_inverse=True)[1]
 
 
 def instances_from_regions(probabilities: torch.Tensor, image: torch.Tensor, regions: np.ndarray | torch.Tensor, *,
@@ -95,8 +96,8 @@ def instances_from_regions(probabilities: torch.Tensor, image: torch.Tensor, reg
        pixels, and at least half of them, are foreground (a background region
        that only brushes the foreground's edge is not); the part is its
        foreground pixels;
-    3. within one piece of foreground, parts whose mean colours differ by less
-       than ``colour_tolerance`` (mean absolute difference over the channels)
+    3. within one piece of foreground, parts whose mean colours differ by at
+       most ``colour_tolerance`` (mean absolute difference over the channels)
        are one object, and so are chains of such parts;
     4. the piece's remaining foreground pixels go to the object of the nearest
        part pixel; a piece with no part is one object.
