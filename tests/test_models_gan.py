@@ -82,3 +82,42 @@ def test_discriminator_traces_with_its_input_check():
     # the shape check is recorded in the traced graph (torch._assert), not lost at tracing time
     with pytest.raises(Exception, match="expects"):
         extractor(torch.rand(2, 1, 32, 32))
+
+
+def test_noise_default_is_standard_normal():
+    generator = DCGANGenerator(latent_dim=16, width=8)
+    z = generator.noise(5, generator=torch.Generator().manual_seed(3))
+    assert z.shape == (5, 16) and z.dtype == torch.float32
+    assert torch.equal(z, torch.randn(5, 16, generator=torch.Generator().manual_seed(3)))
+    assert torch.equal(generator.noise_means, torch.zeros(1, 16))
+
+
+def test_mixture_noise():
+    generator = DCGANGenerator(latent_dim=64, width=8, noise_components=30, noise_radius=8.0, noise_seed=5)
+    means = generator.noise_means
+    assert means.shape == (30, 64) and torch.allclose(means.norm(dim=1), torch.full((30,), 8.0))
+    assert torch.equal(means, DCGANGenerator(latent_dim=64, width=8, noise_components=30, noise_seed=5).noise_means)
+    assert not torch.equal(means, DCGANGenerator(latent_dim=64, width=8, noise_components=30, noise_seed=6).noise_means)
+    z = generator.noise(6000, generator=torch.Generator().manual_seed(0))
+    # every z lies next to one centre: the offset from the nearest centre is a standard normal
+    nearest = torch.cdist(z, means).argmin(dim=1)
+    offsets = z - means[nearest]
+    assert abs(offsets.mean().item()) < 0.01 and abs(offsets.var().item() - 1.0) < 0.02
+    counts = torch.bincount(nearest, minlength=30)
+    assert counts.min() > 150 and counts.max() < 250  # about 200 each: the components are equally likely
+    # the pieces are separate: between two centres the noise density is tiny
+    gap = torch.cdist(means, means)[~torch.eye(30, dtype=torch.bool)].min()
+    assert gap > 8.0
+    truncated = generator.noise(500, generator=torch.Generator().manual_seed(0), truncation=1.0)
+    assert (truncated - means[torch.cdist(truncated, means).argmin(dim=1)]).abs().max() <= 1.0
+    assert generator.sample(3, generator=torch.Generator().manual_seed(0)).shape == (3, 1, 28, 28)
+    # the centres travel with the model's state
+    assert "noise_means" in generator.state_dict()
+
+
+@pytest.mark.parametrize("kwargs, message", [({"noise_components": 1}, "noise_components"),
+                                              ({"noise_components": 10, "noise_radius": 0.0}, "noise_radius"),
+                                              ({"noise_components": 10, "noise_seed": -1}, "noise_seed")])
+def test_mixture_noise_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        DCGANGenerator(latent_dim=16, width=8, **kwargs)

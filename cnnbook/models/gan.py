@@ -41,16 +41,41 @@ class DCGANGenerator(nn.Module):
     ``width x 14 x 14``; a transposed convolution to ``channels x 28 x 28``
     followed by ``tanh``. Batch normalisation and ReLU after the first two.
 
+    The generator also owns its noise distribution ``p_z`` (:meth:`noise`):
+    by default the standard normal ``N(0, I)``; with ``noise_components=K``
+    a mixture of ``K`` standard normals of equal weight, ``z = mu_k + eps``
+    with ``k`` uniform over ``0 .. K-1`` and ``eps ~ N(0, I)``, whose centres
+    ``mu_k`` are fixed random directions of length ``noise_radius`` (drawn
+    once from ``noise_seed``, stored as the buffer ``noise_means``, ``K x
+    latent_dim``). Far-apart centres cut the noise space into separate
+    pieces, which a continuous generator can map onto separate kinds of
+    image without passing through in-between shapes. This is the mixture
+    prior of DeLiGAN (Gurumurthy, Sarvadevabhatla and Babu, 2017) with its
+    centres and scales fixed instead of learned.
+
     Args:
         latent_dim: length of the noise vector ``z``.
         width: feature maps of the last hidden stage (the first has twice as many).
         channels: image channels (1 for greyscale).
+        noise_components: ``None`` for ``N(0, I)`` noise, else the number ``K >= 2`` of mixture components.
+        noise_radius: distance of every component's centre from the origin (unused for ``N(0, I)``).
+        noise_seed: seed of the random directions of the centres.
     """
 
-    def __init__(self, latent_dim: int = 64, width: int = 32, channels: int = 1) -> None:
+    def __init__(self, latent_dim: int = 64, width: int = 32, channels: int = 1, *,
+                 noise_components: int | None = None, noise_radius: float = 8.0, noise_seed: int = 0) -> None:
         super().__init__()
         self.latent_dim = as_int("latent_dim", latent_dim)
         width, channels = as_int("width", width), as_int("channels", channels)
+        if noise_components is None:
+            means = torch.zeros(1, self.latent_dim)  # N(0, I): a "mixture" of one component at the origin
+        else:
+            components = as_int("noise_components", noise_components, minimum=2)
+            radius = as_number("noise_radius", noise_radius, 0, strict_minimum=True)
+            seed = torch.Generator().manual_seed(as_int("noise_seed", noise_seed, minimum=0))
+            directions = torch.randn(components, self.latent_dim, generator=seed)
+            means = radius * directions / directions.norm(dim=1, keepdim=True)
+        self.register_buffer("noise_means", means)
         self.project = nn.Sequential(  # 1 x 1 -> 7 x 7
             nn.ConvTranspose2d(latent_dim, 2 * width, kernel_size=7, bias=False),
             nn.BatchNorm2d(2 * width), nn.ReLU(inplace=True))
@@ -65,19 +90,30 @@ class DCGANGenerator(nn.Module):
             raise ValueError(f"z must be N x {self.latent_dim}, got shape {tuple(z.shape)}")
         return self.up2(self.up1(self.project(z[:, :, None, None])))
 
-    def sample(self, n: int, generator: torch.Generator | None = None,
-               truncation: float | None = None) -> torch.Tensor:
-        """``n`` images from fresh standard-normal noise (on the model's device), in evaluation mode.
+    def noise(self, n: int, generator: torch.Generator | None = None,
+              truncation: float | None = None) -> torch.Tensor:
+        """``n`` noise vectors ``n x latent_dim`` (float32) from the generator's ``p_z``, on its device.
 
-        ``truncation``: ``None`` for plain ``N(0, I)`` noise, else a threshold
-        for :func:`truncated_noise`.
+        They are drawn on the CPU from ``generator`` (PyTorch's global one if
+        ``None``), so that a seed gives the same vectors on every device.
+        ``truncation``: ``None`` for untruncated noise, else a threshold for
+        :func:`truncated_noise`, applied to ``eps`` (the offset from the
+        component's centre).
         """
-        device = next(self.parameters()).device
+        n = as_int("n", n)
         if truncation is None:
-            z = torch.randn(as_int("n", n), self.latent_dim, generator=generator)
+            z = torch.randn(n, self.latent_dim, generator=generator)
         else:
             z = truncated_noise(n, self.latent_dim, truncation, generator=generator)
-        z = z.to(device)
+        means = self.noise_means.cpu()
+        if len(means) > 1:
+            z = z + means[torch.randint(len(means), (n,), generator=generator)]
+        return z.to(self.noise_means.device)
+
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               truncation: float | None = None) -> torch.Tensor:
+        """``n`` images from fresh noise of :meth:`noise` (on the model's device), in evaluation mode."""
+        z = self.noise(n, generator=generator, truncation=truncation)
         was_training = self.training
         self.eval()
         with torch.no_grad():
