@@ -30,6 +30,16 @@ def test_window_classifier_reads_exactly_25_by_25_pixels():
         model(torch.zeros(1, 1, 20, 30))
 
 
+def test_window_classifier_with_four_outputs_is_a_box_regressor_of_the_same_layers():
+    one, four = FaceWindowClassifier(width=4), FaceWindowClassifier(width=4, outputs=4)
+    assert four(torch.rand(3, 1, 25, 25)).shape == (3, 4, 1, 1)
+    assert four(torch.rand(1, 1, 49, 57)).shape == (1, 4, 7, 9)
+    shapes = [p.shape for p in one.parameters()]
+    assert [p.shape for p in four.parameters()][:-2] == shapes[:-2]  # all but the last 1 x 1 convolution
+    with pytest.raises(ValueError, match="outputs"):
+        FaceWindowClassifier(outputs=0)
+
+
 def test_embedder_gives_unit_vectors():
     model = FaceEmbedder(dim=8, width=4)
     embeddings = model(torch.rand(5, 1, 32, 32))

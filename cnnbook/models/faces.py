@@ -1,6 +1,7 @@
 """The two networks of a face recognition pipeline: a face/non-face window classifier and an embedding network.
 
-:class:`FaceWindowClassifier` scores a 25 x 25 grey window as face or not.
+:class:`FaceWindowClassifier` scores a 25 x 25 grey window as face or not
+(or, with four outputs, regresses the box of the face it shows).
 It is fully convolutional: on a 25 x 25 input it gives one score, on a larger
 image a map of scores, one for every 25 x 25 window at a stride of 4 pixels,
 which is a sliding-window detector computed in one pass (the windows share
@@ -30,26 +31,33 @@ class FaceWindowClassifier(nn.Module):
 
     Layers: conv 4x4 (``width``) - ReLU - max pool 2 - conv 4x4 (``2 width``)
     - ReLU - max pool 2 - conv 4x4 (``4 width``, the "fully connected" layer
-    over the remaining 4 x 4) - ReLU - conv 1x1 to one logit. The receptive
-    field of each output is exactly 25 x 25 pixels and neighbouring outputs are
-    4 pixels apart (25 -> 22 -> 11 -> 8 -> 4 -> 1).
+    over the remaining 4 x 4) - ReLU - conv 1x1 to ``outputs`` numbers. The
+    receptive field of each output is exactly 25 x 25 pixels and neighbouring
+    outputs are 4 pixels apart (25 -> 22 -> 11 -> 8 -> 4 -> 1).
+
+    With ``outputs=1`` (the default) the number is the window's face logit.
+    The same layers with ``outputs=4`` make a *box regressor*: four deltas
+    ``(t_x, t_y, t_w, t_h)`` that move the window onto the face's box, in the
+    encoding of :func:`cnnbook.vision.encode_boxes`.
 
     Args:
         width: channels of the first convolution.
+        outputs: numbers per window.
 
     Shapes:
-        input ``N x 1 x H x W`` (``H, W >= 25``) -> logits ``N x 1 x H' x W'``
-        with ``H' = ((H - 3) // 2 - 3) // 2 - 3``; on 25 x 25 input, ``N x 1 x 1 x 1``.
+        input ``N x 1 x H x W`` (``H, W >= 25``) -> ``N x outputs x H' x W'``
+        with ``H' = ((H - 3) // 2 - 3) // 2 - 3``; on 25 x 25 input, ``N x outputs x 1 x 1``.
     """
 
-    def __init__(self, width: int = 8) -> None:
+    def __init__(self, width: int = 8, outputs: int = 1) -> None:
         super().__init__()
         as_int("width", width)
+        as_int("outputs", outputs)
         self.features = nn.Sequential(
             nn.Conv2d(1, width, 4), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(width, 2 * width, 4), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(2 * width, 4 * width, 4), nn.ReLU(),
-            nn.Conv2d(4 * width, 1, 1),
+            nn.Conv2d(4 * width, outputs, 1),
         )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
