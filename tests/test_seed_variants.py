@@ -26,6 +26,11 @@ VARIANTS = {
         "the GAN (generator, discriminator and their noise) trained from seed 1 instead of 0",
         [("GAN_SEED = 0\n", "GAN_SEED = 1\n", 1)],
     ),
+    "18_faces.ipynb": (
+        "the five averaged blurred face detectors trained from seeds 5 to 9 instead of 0 to 4",
+        [("ENSEMBLE_SEEDS = range(5)  # five blurred detectors, trained from seeds 0 to 4\n",
+          "ENSEMBLE_SEEDS = range(5, 10)  # five blurred detectors, trained from seeds 5 to 9\n", 1)],
+    ),
     "10_lenet.ipynb": (
         "the modern LeNet-5 (60 epochs with distortions, 12 without) trained from seed 1 instead of 0",
         [("def train_modern(augment: bool, seed: int = 0, epochs: int = EPOCHS):\n",
