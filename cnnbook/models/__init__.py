@@ -18,6 +18,9 @@ module                  full size                                small (CPU)
 :mod:`.gan`             (28 x 28 digits only)                    ``DCGANGenerator()``, ``DCGANDiscriminator()``
 ======================  =======================================  ==========================================
 
+:mod:`.ensemble` holds ``Ensemble``, several networks used as one by
+averaging their outputs (chapter 18's averaged face detectors).
+
 Detection and segmentation (for 64 x 64 scenes): :mod:`.detector` holds
 ``TinyYOLO``, a YOLO-style single-stage detector with its targets, loss and
 post-processing; :mod:`.unet` holds ``SmallUNet``.
@@ -44,6 +47,7 @@ from .attention import (
     small_attention_cnn,
     small_vit,
 )
+from .ensemble import Ensemble
 from .detector import TinyYOLO, yolo_detections, yolo_loss, yolo_loss_terms, yolo_targets
 from .lenet import (
     C3_CONNECTIONS,
@@ -109,3 +113,4 @@ __all__ = [
     "SmallUNet", "TinyYOLO", "yolo_detections", "yolo_loss", "yolo_loss_terms", "yolo_targets",
 ]
 __all__ += ["small_cnn", "small_cnn_feature_size"]
+__all__ += ["Ensemble"]  # several networks averaged as one
