@@ -47,8 +47,8 @@ from .attention import (
     small_attention_cnn,
     small_vit,
 )
-from .ensemble import Ensemble
 from .detector import TinyYOLO, yolo_detections, yolo_loss, yolo_loss_terms, yolo_targets
+from .ensemble import Ensemble
 from .lenet import (
     C3_CONNECTIONS,
     DIGIT_PROTOTYPES,
@@ -111,6 +111,7 @@ __all__ = [
     "TransformerBlock", "VisionTransformer", "attention", "patchify", "permute_patches", "small_attention_cnn",
     "small_vit",
     "SmallUNet", "TinyYOLO", "yolo_detections", "yolo_loss", "yolo_loss_terms", "yolo_targets",
+    # several networks averaged as one
+    "Ensemble",
 ]
 __all__ += ["small_cnn", "small_cnn_feature_size"]
-__all__ += ["Ensemble"]  # several networks averaged as one
